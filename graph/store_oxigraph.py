@@ -1,0 +1,371 @@
+"""The embedded store: Oxigraph (RocksDB) on disk, written in generations, read without locks.
+
+RocksDB allows one read-write process, and a read-only instance of a directory that another
+process writes to is undefined behaviour. So readers and writers never share a directory:
+
+- ``PATH/current`` is a symbolic link to the published generation, ``PATH/gen-<n>-<tag>``.
+- A writer takes ``PATH/write.lock``, checkpoints the current generation into a new one
+  (RocksDB checkpoints hard-link the immutable table files: cheap), opens the copy read-write,
+  applies all its changes, closes it, and then swaps ``current`` with one atomic ``rename``.
+- Readers (the server, its query workers, ``policykg query``) open ``current`` read-only and
+  reopen when the link moves. A reader never sees a half-written generation, a killed builder
+  leaves ``current`` as it was, and two builders queue on the lock.
+
+Superseded generations are deleted by the next writer once no reader can still be using them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import gc
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from graph.errors import QuerySyntaxError, StoreBusyError, StoreUnavailableError
+from graph.results import (
+    RDF_FORMATS,
+    RESULTS_FORMATS,
+    choose_media_type,
+    serialize_boolean,
+    serialize_solutions,
+    serialize_triples,
+)
+from graph.store import NQUADS, DatasetSpec, QueryResult, Store, StoreSpec
+
+log = logging.getLogger(__name__)
+
+_GEN = re.compile(r"^gen-(\d{6})-[0-9a-f]{6}$")
+_TRAILING_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", re.IGNORECASE)
+KEEP_SUPERSEDED_SECONDS = 300.0
+"""How long a superseded generation stays on disk for readers still finishing a query."""
+
+
+def _quads(graph: str, triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:
+    name = ox.NamedNode(graph)
+    for t in triples:
+        yield ox.Quad(t.subject, t.predicate, t.object, name)
+
+
+class OxigraphWriter:
+    """The changes of one write session, applied to a private generation."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+        """Replace each named graph by the given triples."""
+        for iri, triples in graphs.items():
+            name = ox.NamedNode(iri)
+            self._store.remove_graph(name)
+            self._store.extend(_quads(iri, triples))
+
+    def drop_graph(self, iri: str) -> bool:
+        """Remove a named graph; return whether it existed."""
+        name = ox.NamedNode(iri)
+        existed = self._store.contains_named_graph(name)
+        if existed:
+            self._store.remove_graph(name)
+        return existed
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update on the private generation."""
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def construct(self, sparql: str) -> list[ox.Triple]:
+        """Triples of a CONSTRUCT over the union of the session's graphs (for inference)."""
+        return list(self._store.query(sparql, use_default_graph_as_union=True))  # type: ignore[arg-type]
+
+    def graph_names(self) -> list[str]:
+        """Named graphs as the session sees them."""
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+class OxigraphStore(Store):
+    """``oxigraph:PATH``: see the module docstring for how reads and writes stay apart."""
+
+    def __init__(self, spec: StoreSpec, *, read_only: bool = False) -> None:
+        self.spec = spec
+        self.root = Path(spec.path or "./var/store").expanduser()
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        self._reader: ox.Store | None = None
+        self._reader_target: str | None = None
+        if not read_only:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(
+                    f"cannot create the store directory {self.root}: {exc.strerror}; "
+                    "choose a writable path with POLICYKG_STORE=oxigraph:PATH"
+                ) from exc
+        elif not self.root.exists():
+            raise StoreUnavailableError(
+                f"no store at {self.root}; build one first with `policykg build`"
+            )
+
+    # -- reading -------------------------------------------------------------
+
+    def _current_target(self) -> str | None:
+        try:
+            return os.readlink(self.root / "current")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreUnavailableError(f"cannot read {self.root / 'current'}: {exc}") from exc
+
+    def reader(self) -> ox.Store:
+        """The published generation, opened read-only; reopened when a writer published anew."""
+        target = self._current_target()
+        with self._lock:
+            if self._reader is None or target != self._reader_target:
+                if target is None:
+                    self._reader = ox.Store()  # nothing built yet: an empty dataset
+                else:
+                    try:
+                        self._reader = ox.Store.read_only(str(self.root / target))
+                    except OSError as exc:
+                        raise StoreUnavailableError(
+                            f"cannot open the store generation {self.root / target}: {exc}; "
+                            "check the directory's permissions or rebuild with `policykg build`"
+                        ) from exc
+                self._reader_target = target
+            return self._reader
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: Sequence[str] = (),
+        dataset: DatasetSpec | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run the query natively in Oxigraph (see :meth:`Store.query`); the caller times it."""
+        return run_query(self.reader(), sparql, accept=accept, dataset=dataset, max_rows=max_rows)
+
+    # -- writing -------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer(self, *, wait: float = 30.0) -> Iterator[OxigraphWriter]:
+        """A write session: everything done inside is published at once, or not at all.
+
+        Args:
+            wait: seconds to wait for another writer to finish.
+
+        Raises:
+            StoreBusyError: another writer kept the lock longer than ``wait``.
+        """
+        if self.read_only:
+            raise StoreUnavailableError("this store was opened read-only")
+        with self._write_lock(wait):
+            current = self._current_target()
+            serial = int(_GEN.match(current).group(1)) + 1 if current and _GEN.match(current) else 1
+            name = f"gen-{serial:06d}-{secrets.token_hex(3)}"
+            path = self.root / name
+            try:
+                if current is not None:
+                    ox.Store.read_only(str(self.root / current)).backup(str(path))
+                    gc.collect()
+                store = ox.Store(str(path))
+            except OSError as exc:
+                shutil.rmtree(path, ignore_errors=True)
+                raise _os_error(exc, self.root) from exc
+            try:
+                yield OxigraphWriter(store)
+                store.flush()
+                store.optimize()
+            except BaseException:
+                del store
+                gc.collect()
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            del store
+            gc.collect()
+            self._publish(name)
+            self._collect_garbage(keep={name, current})
+
+    @contextlib.contextmanager
+    def _write_lock(self, wait: float) -> Iterator[None]:
+        lock_path = self.root / "write.lock"
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _os_error(exc, self.root) from exc
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreBusyError(
+                            f"another process is writing the store at {self.root}; "
+                            "wait for it to finish, or send the document to the running server "
+                            "(POST /api/v1/documents)"
+                        ) from None
+                    time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            yield
+        finally:
+            os.close(fd)
+
+    def _publish(self, name: str) -> None:
+        link = self.root / f".current-{name}"
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        os.symlink(name, link)
+        os.replace(link, self.root / "current")
+        dir_fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        (self.root / name / ".published").write_text(f"{time.time()}\n", encoding="utf-8")
+        log.info("published store generation %s", name)
+
+    def _collect_garbage(self, keep: set[str | None]) -> None:
+        now = time.time()
+        for entry in self.root.iterdir():
+            if not _GEN.match(entry.name) or entry.name in keep:
+                continue
+            marker = entry / ".published"
+            # Never published (a killed writer) or superseded long ago: nobody reads it.
+            stale = not marker.exists() or now - marker.stat().st_mtime > KEEP_SUPERSEDED_SECONDS
+            if stale:
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
+        """Replace named graphs in one new generation."""
+        with self.writer() as w:
+            w.replace_graphs(graphs)
+
+    def drop_graph(self, iri: str) -> bool:
+        """Drop a named graph in one new generation (no new generation when it is absent)."""
+        if iri not in self.graph_names():
+            return False
+        with self.writer() as w:
+            return w.drop_graph(iri)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update in one new generation."""
+        try:
+            ox.Store().update(sparql)  # parse first: a syntax error must not cost a generation
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except OSError:
+            pass
+        with self.writer() as w:
+            w.update(sparql)
+
+    def graph_names(self) -> list[str]:
+        """Named graphs of the published generation."""
+        return sorted(
+            g.value for g in self.reader().named_graphs() if isinstance(g, ox.NamedNode)
+        )
+
+    def dump(self, out: BinaryIO, media_type: str = NQUADS) -> None:
+        """Write every quad of the published generation."""
+        self.reader().dump(out, format=RDF_FORMATS[media_type])
+
+    def version(self) -> str:
+        """The name of the published generation (changes with every write)."""
+        return self._current_target() or "empty"
+
+    def close(self) -> None:
+        """Drop the reader; the next call reopens."""
+        with self._lock:
+            self._reader = None
+            self._reader_target = None
+
+
+def _os_error(exc: OSError, root: Path) -> Exception:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreUnavailableError(
+            f"the disk holding {root} is full; free space and run the build again "
+            "(the store still serves its last complete graph)"
+        )
+    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return StoreUnavailableError(
+            f"cannot write the store at {root}: {exc.strerror}; make the directory writable "
+            "or choose another with POLICYKG_STORE=oxigraph:PATH"
+        )
+    return StoreUnavailableError(f"cannot write the store at {root}: {exc}")
+
+
+def _bounded_by_limit(sparql: str, max_rows: int) -> bool:
+    """Whether the query ends with a top-level ``LIMIT n`` (not in a comment) with n ≤ max_rows.
+
+    A query's last tokens are its outermost solution modifiers, so such a query can be written by
+    Oxigraph's native serialiser with no risk of passing the row cap.
+    """
+    text = sparql.rstrip()
+    match = _TRAILING_LIMIT.search(text)
+    if not match:
+        return False
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    if "#" in text[line_start : match.start()]:
+        return False
+    return int(match.group(1)) <= max_rows
+
+
+def run_query(
+    store: ox.Store,
+    sparql: str,
+    *,
+    accept: Sequence[str] = (),
+    dataset: DatasetSpec | None = None,
+    max_rows: int | None = None,
+) -> QueryResult:
+    """Evaluate ``sparql`` on an Oxigraph store and serialise the answer.
+
+    The default graph is the union of all graphs unless ``dataset`` names graphs. Solutions are
+    written natively when a trailing ``LIMIT`` already keeps them under ``max_rows``, and by
+    :mod:`graph.results` (which can stop) otherwise.
+
+    Raises:
+        QuerySyntaxError: the query does not parse.
+        NotAcceptableError: no acceptable media type for the result.
+    """
+    kwargs: dict[str, object] = {}
+    if dataset is None or dataset.is_default:
+        kwargs["use_default_graph_as_union"] = True
+    else:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs] or [
+            ox.DefaultGraph()
+        ]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
+    try:
+        result = store.query(sparql, **kwargs)  # type: ignore[arg-type]
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc)) from exc
+    if isinstance(result, ox.QueryBoolean):
+        media = choose_media_type("boolean", accept)
+        return QueryResult("boolean", serialize_boolean(bool(result), media), media)
+    if isinstance(result, ox.QueryTriples):
+        media = choose_media_type("graph", accept)
+        body, cut = serialize_triples(result, media, max_rows)
+        return QueryResult("graph", body, media, truncated=cut)
+    media = choose_media_type("solutions", accept)
+    if max_rows is None or _bounded_by_limit(sparql, max_rows):
+        body = result.serialize(format=RESULTS_FORMATS[media])
+        return QueryResult("solutions", body or b"", media)
+    variables = [v.value for v in result.variables]
+    body, cut, rows = serialize_solutions(variables, result, media, max_rows)
+    return QueryResult("solutions", body, media, truncated=cut, rows=rows)

@@ -1,0 +1,1 @@
+"""Canned SPARQL queries, one ``.rq`` file per question (data only; read by ``graph.catalogue``)."""
