@@ -1,0 +1,60 @@
+"""HTTP: the SPARQL endpoint, the REST API and the pages, over what ``graph`` built.
+
+:func:`create_app` is the Flask app factory. It reads settings when called (never at import
+time), opens the configured store and the canned-query catalogue once, and hands them to the
+views through ``current_app.extensions["policykg"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the CLI imports this package to find `serve`: keep that import cheap
+    from flask import Flask
+
+    from api.services import Services
+    from graph.config import Settings
+    from graph.store import Store
+
+
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+    store: Store | None = None,
+) -> Flask:
+    """Build the WSGI application.
+
+    Args:
+        test_config: setting overrides by :class:`graph.config.Settings` field name
+            (``{"store": "memory:"}``); the environment's ``POLICYKG_*`` values apply otherwise.
+        settings: complete settings, used as given (the CLI passes its own).
+        store: an already open store to serve instead of opening ``settings.store`` (tests
+            share one built ``memory:`` store this way).
+
+    Raises:
+        graph.errors.ConfigError: a setting is invalid (the message names the valid forms).
+    """
+    from flask import Flask
+
+    from api.services import Services
+    from graph.config import load_settings
+
+    settings = settings or load_settings(**dict(test_config or {}))
+    app = Flask(__name__)
+    app.config.from_mapping(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=settings.max_upload)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["policykg"] = Services.open(settings, store=store)
+
+    from api import errors, rest, sparql
+
+    errors.init_app(app)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(rest.bp)
+    return app
+
+
+def services(app: Flask) -> Services:
+    """The services an app was built with."""
+    return app.extensions["policykg"]

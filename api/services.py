@@ -1,0 +1,45 @@
+"""What the views share: settings, the store, the catalogue, computed once per app."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from graph.catalogue import CannedQuery, class_members, load_catalogue
+from graph.config import Settings
+from graph.namespace import PREFIXES
+from graph.store import Store, open_store
+
+
+@dataclass
+class Services:
+    """The long-lived objects of one app."""
+
+    settings: Settings
+    store: Store
+    catalogue: dict[str, CannedQuery]
+    _members: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, settings: Settings, *, store: Store | None = None) -> Services:
+        """Open the store (unless one is given) and read the catalogue."""
+        return cls(settings, store or open_store(settings.store), load_catalogue())
+
+    def members_of(self, cls_curie: str) -> dict[str, list[str]]:
+        """Members of a class with their labels, cached per store version."""
+        key = (cls_curie, self.store.version())
+        with self._lock:
+            if key not in self._members:
+                self._members = {k: v for k, v in self._members.items() if k[1] == key[1]}
+                self._members[key] = class_members(self.store, cls_curie, PREFIXES)
+            return self._members[key]
+
+
+def get_services() -> Services:
+    """The services of the app handling the current request."""
+    app: Any = current_app
+    return app.extensions["policykg"]
