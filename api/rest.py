@@ -44,7 +44,7 @@ def run_query(name: str) -> Response:
         abort(404, f"unknown query {name!r}; known: {', '.join(sorted(svc.catalogue))}")
     values = {k: (v if len(v) > 1 else v[0]) for k, v in request.args.lists()}
     text, shown = bind_request(query, values, prefixes=PREFIXES, members_of=svc.members_of)
-    result = svc.store.query(text, accept=(SRJ,), timeout=svc.settings.query_timeout)
+    result = svc.run(text, accept=(SRJ,))
     data = json.loads(result.body)
     columns = data["head"]["vars"]
     rows = [{k: _plain(v) for k, v in row.items()} for row in data["results"]["bindings"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask import current_app
 from graph.catalogue import CannedQuery, class_members, load_catalogue
 from graph.config import Settings
 from graph.namespace import PREFIXES
-from graph.store import Store, open_store
+from graph.store import DatasetSpec, QueryResult, Store, open_store
 
 
 @dataclass
@@ -28,6 +29,28 @@ class Services:
     def open(cls, settings: Settings, *, store: Store | None = None) -> Services:
         """Open the store (unless one is given) and read the catalogue."""
         return cls(settings, store or open_store(settings.store), load_catalogue())
+
+    def run(
+        self,
+        sparql: str,
+        *,
+        accept: Sequence[str] = (),
+        dataset: DatasetSpec | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run a query under the deployment's limits (time limit, row cap).
+
+        Every view runs queries through here, so that the limits and the way they are
+        enforced (a stoppable worker for the embedded store) live in one place.
+        """
+        return self.store.query(
+            sparql,
+            accept=accept,
+            dataset=dataset,
+            max_rows=self.settings.max_rows if max_rows is None else max_rows,
+            timeout=self.settings.query_timeout if timeout is None else timeout,
+        )
 
     def members_of(self, cls_curie: str) -> dict[str, list[str]]:
         """Members of a class with their labels, cached per store version."""

@@ -35,13 +35,7 @@ def endpoint() -> Response:
     dataset = DatasetSpec(
         tuple(args.getlist("default-graph-uri")), tuple(args.getlist("named-graph-uri"))
     )
-    result = svc.store.query(
-        query,
-        accept=_accept(),
-        dataset=dataset,
-        max_rows=svc.settings.max_rows,
-        timeout=svc.settings.query_timeout,
-    )
+    result = svc.run(query, accept=_accept(), dataset=dataset)
     response = Response(result.body, content_type=f"{result.media_type}; charset=utf-8")
     if result.truncated:
         response.headers["X-Result-Truncated"] = str(svc.settings.max_rows)
