@@ -117,6 +117,7 @@ class POL(DefinedNamespace):
 
 ORG = Namespace("http://www.w3.org/ns/org#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
+VANN = Namespace("http://purl.org/vocab/vann/")
 
 POLID = Namespace("https://w3id.org/policykg/id/")
 MINISTRY = Namespace("https://w3id.org/policykg/id/ministry/")
@@ -137,6 +138,7 @@ PREFIXES: dict[str, str] = {
     "prov": str(PROV),
     "org": str(ORG),
     "eli": str(ELI),
+    "vann": str(VANN),
     "pol": str(POL),
     "polid": str(POLID),
     "ministry": str(MINISTRY),
