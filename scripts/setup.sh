@@ -17,7 +17,7 @@ done
 log() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 
 if [ "$want_test" = 1 ]; then
-  debs="default-jre-headless libowlapi-java virtuoso-opensource chromium fonts-noto-cjk"
+  debs="default-jdk-headless libowlapi-java virtuoso-opensource chromium fonts-noto-cjk"
   missing=""
   for d in $debs; do dpkg -s "$d" >/dev/null 2>&1 || missing="$missing $d"; done
   if [ -n "$missing" ]; then
