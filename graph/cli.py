@@ -262,6 +262,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_ontology_render(args: argparse.Namespace) -> int:
+    """Render ontology/policykg.owl from policykg.ttl, or (--check) say whether it is stale."""
+    from graph.ontology import render_owl
+
+    ok = render_owl(check=args.check)
+    if not ok:
+        stale = "policykg: ontology/policykg.owl is stale: run `policykg ontology render`"
+        print(stale, file=sys.stderr)
+    elif args.check:
+        print("ontology/policykg.owl is in sync with ontology/policykg.ttl")
+    else:
+        print("rendered ontology/policykg.owl from ontology/policykg.ttl")
+    return 0 if ok else 1
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     """Counts of what the store holds."""
     from graph.stats import graph_stats
@@ -319,6 +334,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-reasoner", action="store_true", help="skip HermiT")
     p.add_argument("--no-profile", action="store_true", help="skip the OWL API profile check")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ontology", help="work on the ontology files")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = actions.add_parser("render", help="policykg.ttl → policykg.owl (RDF/XML for Protégé)")
+    p.add_argument("--check", action="store_true", help="only report whether the .owl is stale")
+    p.set_defaults(func=cmd_ontology_render)
 
     p = sub.add_parser("stats", help="what the store holds")
     p.add_argument("--json", action="store_true")
