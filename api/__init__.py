@@ -52,6 +52,12 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(rest.bp)
+
+    from api import charts, linked_data, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(linked_data.bp)
+    app.register_blueprint(charts.bp)
     return app
 
 
