@@ -1,0 +1,38 @@
+"""Fixtures of the API tests. Shared ones (stores, the seed, ``make_app``) are in tests/conftest.py.
+
+``pages_store`` holds ``tests/data/pages.trig``, a small hand-written graph (one invented notice,
+three measures, the concepts they link to), once per embedded backend: the page and Linked Data
+tests check rendering against it, independently of what the extractor finds in the seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="module", params=["memory", "oxigraph"])
+def pages_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """A store holding tests/data/pages.trig (tests must not write to it)."""
+    from graph.store import open_store
+    from tests.api.screenshots import load_trig
+
+    if request.param == "oxigraph":
+        path: Path = tmp_path_factory.mktemp("pages") / "store"
+        store = open_store(f"oxigraph:{path}")
+    else:
+        store = open_store("memory:")
+    load_trig(store)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def pages_client(pages_store: Any, make_app: Callable[..., Any]) -> Any:
+    """A Flask test client over the pages fixture."""
+    return make_app(pages_store).test_client()
