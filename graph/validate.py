@@ -141,6 +141,11 @@ def validate_shacl(data: Graph | Dataset | Iterable[Any]) -> ShaclReport:
     ``pol:RegionType``), so the type and subclass triples of the ontology are mixed into a copy
     of the data first; the ontology graph and the inferred graph of a dataset are left out.
 
+    The cross-node checks of the shapes find their focus nodes with SHACL-AF SPARQL targets.
+    pySHACL evaluates those queries with rdflib, which costs seconds per document, so they are
+    first run with Oxigraph: when none selects a node the checks cannot report anything and
+    pySHACL runs without them; otherwise it runs every shape, so the report is always pySHACL's.
+
     Args:
         data: an rdflib graph or dataset, or pyoxigraph triples or quads (what
             ``graph.build.document_triples`` yields).
@@ -153,9 +158,12 @@ def validate_shacl(data: Graph | Dataset | Iterable[Any]) -> ShaclReport:
     started = time.monotonic()
     graph = _as_graph(data)
     graph += _ontology_typing()
+    shapes = _shapes()
+    if not _any_check_selects(graph, shapes):
+        shapes = _core_shapes(shapes)
     conforms, results, _ = pyshacl.validate(
         graph,
-        shacl_graph=_shapes(),
+        shacl_graph=shapes.graph,
         inference="none",
         allow_warnings=True,
         abort_on_first=False,
@@ -176,9 +184,51 @@ def validate_shacl(data: Graph | Dataset | Iterable[Any]) -> ShaclReport:
     )
 
 
+@dataclass(frozen=True)
+class _Shapes:
+    """The shapes graph, and the SPARQL target queries of its cross-node checks."""
+
+    graph: Graph
+    checks: tuple[tuple[URIRef, str], ...] = ()
+
+
 @lru_cache(maxsize=1)
-def _shapes() -> Graph:
-    return Graph().parse(Path(str(SHAPES_TTL)), format="turtle")
+def _shapes() -> _Shapes:
+    graph = Graph().parse(Path(str(SHAPES_TTL)), format="turtle")
+    prefixes = "".join(
+        f"PREFIX {graph.value(d, SH.prefix)}: <{graph.value(d, SH.namespace)}>\n"
+        for d in graph.objects(None, SH.declare)
+    )
+    checks = tuple(
+        sorted(
+            (shape, prefixes + str(graph.value(target, SH.select)))
+            for shape, target in graph.subject_objects(SH.target)
+            if (target, RDF.type, SH.SPARQLTarget) in graph
+        )
+    )
+    return _Shapes(graph, checks)
+
+
+@lru_cache(maxsize=1)
+def _core_shapes(shapes: _Shapes) -> _Shapes:
+    """The shapes without the cross-node checks (for data that none of their targets selects)."""
+    core = Graph()
+    core += shapes.graph
+    for shape, _ in shapes.checks:
+        for p, o in list(core.predicate_objects(shape)):
+            core.remove((shape, p, o))
+    return _Shapes(core)
+
+
+def _any_check_selects(graph: Graph, shapes: _Shapes) -> bool:
+    """True when the SPARQL target of some cross-node check selects a node of ``graph``."""
+    import pyoxigraph as ox
+
+    if not shapes.checks:
+        return False
+    store = ox.Store()
+    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return any(next(iter(store.query(query)), None) is not None for _, query in shapes.checks)
 
 
 @lru_cache(maxsize=4)
