@@ -17,11 +17,13 @@ from graph.errors import (
     StoreBusyError,
     StoreUnavailableError,
 )
+from graph.executor import QueryFailedError
 
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[Exception], tuple[int, str]] = {
     QuerySyntaxError: (400, "Malformed query"),
+    QueryFailedError: (400, "Query failed"),
     ParamError: (400, "Bad parameter"),
     QueryRefusedError: (403, "Forbidden operation"),
     NotAcceptableError: (406, "Not Acceptable"),

@@ -11,6 +11,7 @@ from flask import current_app
 
 from graph.catalogue import CannedQuery, class_members, load_catalogue
 from graph.config import Settings
+from graph.executor import Executor, make_executor
 from graph.namespace import PREFIXES
 from graph.store import DatasetSpec, QueryResult, Store, open_store
 
@@ -22,13 +23,19 @@ class Services:
     settings: Settings
     store: Store
     catalogue: dict[str, CannedQuery]
+    executor: Executor | None = None
+    """Runs queries under the limits (worker processes for ``oxigraph:``); made by ``open``."""
     _members: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None) -> Services:
         """Open the store (unless one is given) and read the catalogue."""
-        return cls(settings, store or open_store(settings.store), load_catalogue())
+        store = store or open_store(settings.store)
+        executor = make_executor(
+            store, workers=settings.query_workers, allow_service=settings.allow_service
+        )
+        return cls(settings, store, load_catalogue(), executor)
 
     def run(
         self,
@@ -44,13 +51,24 @@ class Services:
         Every view runs queries through here, so that the limits and the way they are
         enforced (a stoppable worker for the embedded store) live in one place.
         """
-        return self.store.query(
+        if self.executor is None:
+            self.executor = make_executor(
+                self.store,
+                workers=self.settings.query_workers,
+                allow_service=self.settings.allow_service,
+            )
+        return self.executor.run(
             sparql,
             accept=accept,
             dataset=dataset,
             max_rows=self.settings.max_rows if max_rows is None else max_rows,
             timeout=self.settings.query_timeout if timeout is None else timeout,
         )
+
+    def close(self) -> None:
+        """Stop the query workers (the store stays open for whoever passed it in)."""
+        if self.executor is not None:
+            self.executor.close()
 
     def members_of(self, cls_curie: str) -> dict[str, list[str]]:
         """Members of a class with their labels, cached per store version."""

@@ -42,6 +42,7 @@ from graph.results import (
     serialize_solutions,
     serialize_triples,
 )
+from graph.sparql_text import has_dataset_clause
 from graph.store import NQUADS, DatasetSpec, QueryResult, Store, StoreSpec
 
 log = logging.getLogger(__name__)
@@ -269,8 +270,8 @@ class OxigraphStore(Store):
             ox.Store().update(sparql)  # parse first: a syntax error must not cost a generation
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-        except OSError:
-            pass
+        except (OSError, RuntimeError):
+            pass  # evaluation on an empty store (DROP GRAPH <g> …) says nothing about syntax
         with self.writer() as w:
             w.update(sparql)
 
@@ -345,7 +346,9 @@ def run_query(
     """
     kwargs: dict[str, object] = {}
     if dataset is None or dataset.is_default:
-        kwargs["use_default_graph_as_union"] = True
+        # The union would override the query's own FROM / FROM NAMED: keep those as written.
+        if not has_dataset_clause(sparql):
+            kwargs["use_default_graph_as_union"] = True
     else:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs] or [
             ox.DefaultGraph()
