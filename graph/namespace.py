@@ -25,9 +25,7 @@ class POL(DefinedNamespace):
     # Classes
     Attribution: URIRef  # Why a measure belongs to a department: an explicit mention in the
     CompositeRegionType: URIRef  # A region type that names several others at once (中西部 = the
-    DemandSideInstrument: URIRef  # An instrument whose type is demand-side or one of its
     DiscoveredConcept: URIRef  # A concept the extractor found in a document and the ontology
-    EnvironmentalInstrument: URIRef  # An instrument whose type is environmental or one of its
     GeographicRegionType: URIRef  # A kind of region by location: coastal, inland, along the
     IndustryClass: URIRef  # A kind of industry a policy names (labour-intensive industries,
     InstrumentType: URIRef  # A category of instrument: Rothwell and Zegveld's supply-side,
@@ -42,7 +40,6 @@ class POL(DefinedNamespace):
     Section: URIRef  # A numbered part of a document's body (一、二、三 …), with its heading and …
     SpecialRegionMeasure: URIRef  # A measure that targets at least one special region type (a
     SpecialRegionType: URIRef  # A kind of region given dedicated support because of its
-    SupplySideInstrument: URIRef  # An instrument whose type is supply-side or one of its
     Target: URIRef  # A goal the document states, with the year it is due (到2025年 …).
     TransferMeasure: URIRef  # A measure that says where industry moves from or to (a defined
     UrbanMeasure: URIRef  # A measure that targets at least one urban region type (a defined …
