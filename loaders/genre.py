@@ -121,6 +121,11 @@ MODALS_RE = re.compile(r"要|应当|应|须|必须|不得|严禁|禁止|可以|�
 # Clauses that introduce a list or define a term are not commitments themselves.
 LEAD_IN_RE = re.compile(r"(?:以下|如下)[^，；。]{0,12}：$")
 DEFINITION_RE = re.compile(r"是指|所称|所指|本(?:办法|意见|方案|规定|通知|细则)(?:自|由)")
+# A statement of what something is ("推动制造业有序转移，是…的重要途径") commits no one.
+STATEMENT_RE = re.compile(
+    r"是[^，；。]{0,40}(?:途径|要求|需要|举措|任务|关键|基础|保障|手段|路径|方向|内容|抓手|"
+    r"支撑|动力|引擎|部分|体现|选择|战略)"
+)
 # A purpose statement ("为…，制定本办法。", "…，现提出以下意见") says why the text exists.
 PURPOSE_RE = re.compile(
     r"^为[^。]*?(?:制定|提出|印发|出台)(?:本|以下|如下|此)"

@@ -186,6 +186,8 @@ def is_commitment(clause: str, verb: str | None) -> bool:
         return False
     if genre.PURPOSE_RE.search(clause):
         return False
+    if genre.STATEMENT_RE.search(clause) and not genre.MODALS_RE.search(clause):
+        return False
     return verb is not None or bool(genre.MODALS_RE.search(clause))
 
 
@@ -211,10 +213,16 @@ def extract_spans(
     implicit = layout.implicit_section
     blocks = [b for b in layout.blocks if b.section > 0 or implicit]
     content_items = {b.item_key for b in blocks if not b.title}
-    for block in blocks:
+    for index, block in enumerate(blocks):
         section = block.section if block.section > 0 else 1
         if block.title and not (block.title_only and block.item_key not in content_items):
             continue
+        if block.title_only and index + 1 < len(blocks):
+            following = blocks[index + 1]
+            if following.section == block.section and (following.item or "").startswith(
+                block.item or "\0"
+            ):
+                continue  # "（一）精准承接重点产业。" heads the items 1. 2. under it
         _block_spans(text, block, section, masked, measures, targets, notes)
     return measures, targets, notes
 

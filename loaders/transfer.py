@@ -69,7 +69,7 @@ def transfer_directions(
         # ("功能疏解带动…") does not
         first = next((h for h in hits if h.kind == "region" and h.begin >= match.start("span")),
                      None)
-        if first is None or first.begin - match.start("span") > 2:
+        if first is None or first.begin != match.start("span"):
             continue
         span_end = match.end("span")
         stop = re.search(r"[向到至]", text[match.start("span"):span_end])
