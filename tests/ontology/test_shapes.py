@@ -45,6 +45,10 @@ def break_offsets(g: Graph) -> None:
     g.set((M1, POL.beginOffset, Literal(3, datatype=XSD.nonNegativeInteger)))
 
 
+def break_offset_type(g: Graph) -> None:
+    g.set((M2, POL.endOffset, Literal("end")))
+
+
 def break_composite(g: Graph) -> None:
     g.add((M1, POL.targetsRegion, REGION["central-western"]))
 
@@ -82,6 +86,7 @@ def break_lead(g: Graph) -> None:
     [
         (break_no_attribution, "has no pol:Attribution"),
         (break_offsets, "fullText[begin:end]"),
+        (break_offset_type, "a positive integer"),
         (break_composite, "composites"),
         (break_no_section, "exactly one pol:Section"),
         (break_no_text, "pol:text"),
