@@ -148,12 +148,19 @@ def _cut_at_verbs(text: str, start: int, head_begin: int, kind: str) -> int:
     object, not a class); an instrument phrase after the last verb that still leaves a modifier
     of two characters, since verbs also live inside instrument names (产业发展平台).
     """
-    cuts = [m.end() for m in _STOP_VERB_RE.finditer(text, start, head_begin)]
+    shielded = bytearray(head_begin - start + 1)
+    for compound in genre.COMPOUND_MODIFIERS:
+        at = text.find(compound, start, head_begin)
+        while at >= 0:
+            shielded[at - start: at - start + len(compound)] = b"\x01" * len(compound)
+            at = text.find(compound, at + 1, head_begin)
+    cuts = [m for m in _STOP_VERB_RE.finditer(text, start, head_begin)
+            if not shielded[m.start() - start]]
     if kind == "industry":
-        return cuts[-1] if cuts else start
+        return cuts[-1].end() if cuts else start
     for cut in reversed(cuts):
-        if head_begin - cut >= genre.MIN_MODIFIER:
-            return cut
+        if head_begin - cut.end() >= genre.MIN_MODIFIER:
+            return cut.end()
     return start
 
 
@@ -193,7 +200,9 @@ def discover(
     Args:
         text: the view text.
         spans: view spans to search (the measures).
-        hits: lexicon and abbreviation mentions (a discovery never overlaps one of its kind).
+        hits: lexicon and abbreviation mentions (a discovery never overlaps one of its kind,
+            except that a known instrument followed by a head word is replaced, in ``hits``,
+            by the longer instrument they name together).
         matcher: for instrument-type hints.
         id_base: base of minted IRIs.
 
@@ -208,6 +217,7 @@ def discover(
     taken = {"instrument": bytearray(size), "industry": bytearray(size)}
     covered = bytearray(size)  # inside any mention
     names = bytearray(size)  # inside or just after a department or region
+    ends_at = {(h.kind, h.end): h for h in hits if h.kind in taken}
     for hit in hits:
         if hit.kind in taken:
             taken[hit.kind][hit.begin:hit.end] = b"\x01" * (hit.end - hit.begin)
@@ -215,6 +225,7 @@ def discover(
         if hit.kind in {"ministry", "region"}:
             names[hit.begin + 1:hit.end + 1] = b"\x01" * (hit.end - hit.begin)
     out: list[Discovery] = []
+    superseded: list[Hit] = []
     head_re = {k: re.compile("|".join(map(re.escape, v))) for k, v in heads.items()}
     for begin, end in spans:
         for kind, pattern in head_re.items():
@@ -222,6 +233,18 @@ def discover(
             for match in pattern.finditer(text, begin, end):
                 h_begin, h_end = match.start(), match.end()
                 if any(mine[h_begin:h_end]):
+                    continue
+                before = ends_at.get((kind, h_begin))
+                if before is not None and kind == "instrument" and not pattern.match(text, h_end) \
+                        and not text.startswith(genre.NOT_AFTER_INSTRUMENT, h_end):
+                    # a known instrument and a head right after it name a new instrument
+                    # (住所与经营场所分离登记 + 试点, 首台（套）重大技术装备 + 保险)
+                    label = text[before.begin:h_end]
+                    iri = mint_iri(id_base, kind, label)
+                    superseded.append(before)
+                    out.append(Discovery(Hit(kind, before.begin, h_end, label, (iri,)), label, kind,
+                                         iri, _instrument_type(matcher, label)))
+                    mine[h_begin:h_end] = b"\x01" * (h_end - h_begin)
                     continue
                 follow = text[h_end:h_end + 2]
                 if pattern.match(text, h_end) and kind == "instrument":
@@ -257,6 +280,8 @@ def discover(
                                      itype))
                 mine[start:h_end] = b"\x01" * (h_end - start)
     out.sort(key=lambda d: (d.hit.begin, d.hit.end))
+    for hit in superseded:
+        hits.remove(hit)
     return out
 
 

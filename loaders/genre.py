@@ -170,7 +170,11 @@ INSTRUMENT_HEADS: tuple[str, ...] = (
 )
 # An instrument head followed by one of these is part of another noun (保险机构, 工程机械 …).
 NOT_AFTER_INSTRUMENT = ("机构", "公司", "企业", "机械", "行业", "人员", "主体", "需求", "规模",
-                        "能力", "水平", "作用", "功能")
+                        "能力", "水平", "作用", "功能", "指标")
+# Verb-object compounds that the genre uses as modifiers ("承接产业转移示范区"): a verb inside
+# one does not end a noun phrase.
+COMPOUND_MODIFIERS: tuple[str, ...] = ("承接产业转移", "承接产业", "招商引资", "成果转化",
+                                       "转移转化", "创新创业", "对外开放", "节能降碳")
 # Heads of noun phrases that name an industry class.
 INDUSTRY_HEADS: tuple[str, ...] = ("制造业", "服务业", "产业", "行业", "加工")
 # Heads that name a sector even alone (服务业 = the service sector), unlike 产业/行业.
@@ -207,6 +211,6 @@ NOT_AFTER_HEAD = ("链", "集群", "转型", "贸易", "制造", "企业", "能�
 # Verbs that, besides the policy verbs, take an industry as object ("带动关联产业", "满足产业…").
 OBJECT_VERBS: tuple[str, ...] = ("满足", "带动", "做强", "做大", "做优", "引进", "聚集", "集聚",
                                  "振兴", "转型", "承载", "服务", "覆盖", "形成", "带领", "接续",
-                                 "发行", "提供", "开发", "申请", "利用", "参加", "申报")
+                                 "发行", "提供", "开发", "申请", "利用", "参加", "申报", "上市")
 MIN_MODIFIER = 2
 MAX_PHRASE = 24
