@@ -40,3 +40,14 @@ def test_validate_store_reports_a_broken_document(empty_store: Any) -> None:
     assert not validate_store(empty_store, reasoner=False, profile=False, out=out)
     assert "[FAIL] SHACL" in out.getvalue()
     assert "has no pol:Attribution" in out.getvalue()
+
+
+def test_cli_validate(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from graph.cli import main
+
+    store = f"oxigraph:{tmp_path / 'store'}"
+    assert main(["--store", store, "build", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["--store", store, "validate", "--no-reasoner", "--no-profile"]) == 0
+    out = capsys.readouterr().out
+    assert "[ok] SHACL" in out and "HermiT" not in out
