@@ -1,5 +1,5 @@
 # The two commands of README.md. Both set up what they need first (scripts/setup.sh).
-.PHONY: serve test setup setup-test lint
+.PHONY: serve test setup setup-test lint screenshots
 
 serve: setup
 	.venv/bin/policykg serve
@@ -16,3 +16,7 @@ setup-test:
 
 lint:
 	.venv/bin/ruff check .
+
+# Regenerate docs/screenshots/ (headless Chromium over the bundled seed; axe-core checks).
+screenshots: setup-test
+	.venv/bin/python -m tests.api.screenshots

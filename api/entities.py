@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
+from flask import current_app
 
 from api.services import get_services
 from graph.store import SRJ
@@ -94,38 +96,54 @@ _MEASURE_TAIL = re.compile(r"/measure/(\d+)$")
 _SECTION_TAIL = re.compile(r"/section/(\d+)$")
 
 
+LABELS_QUERY = """SELECT ?s ?p ?l WHERE {
+  { ?s skos:prefLabel ?l . BIND(skos:prefLabel AS ?p) }
+  UNION { ?s rdfs:label ?l . BIND(rdfs:label AS ?p) }
+  UNION { ?s dcterms:title ?l . BIND(dcterms:title AS ?p) }
+  FILTER(isIRI(?s))
+}"""
+"""Every label of the graph. One query per store version: a few thousand rows, where asking
+per page with ``VALUES`` costs seconds on rdflib's engine (it scans before it joins)."""
+_LABELS_LOCK = threading.Lock()
+LabelTable = dict[str, dict[str, list[tuple[str, str]]]]
+
+
+def all_labels() -> LabelTable:
+    """IRI → label property → ``(lang, text)``, cached on the app per store version."""
+    svc = get_services()
+    version = svc.store.version()
+    cache: dict[str, Any] = current_app.extensions.setdefault("policykg.labels", {})
+    with _LABELS_LOCK:
+        if cache.get("version") == version:
+            return cache["table"]
+    table: LabelTable = defaultdict(lambda: defaultdict(list))
+    for row in select_cells(LABELS_QUERY):
+        table[row["s"]["value"]][row["p"]["value"]].append(
+            (row["l"].get("xml:lang", ""), row["l"]["value"])
+        )
+    with _LABELS_LOCK:
+        cache.update(version=version, table=table)
+    return table
+
+
 @dataclass
 class Labels:
-    """Labels of IRIs in one language, fetched in batches and kept for one request."""
+    """Labels of IRIs in one language (``skos:prefLabel``, ``rdfs:label``, ``dcterms:title``).
+
+    Measures, which have no label, are called by their number ("措施 7"); anything else without
+    a label by the last segment of its IRI.
+    """
 
     lang: str
     measure_label: str = "{n}"
     known: dict[str, str] = field(default_factory=dict)
+    _table: LabelTable | None = None
 
     def fetch(self, iris: Iterable[str]) -> None:
-        """Look up the labels of every IRI not known yet, in one query."""
-        missing = sorted({i for i in iris if i and i not in self.known})
-        if not missing:
-            return
-        valid = []
-        for iri in missing:
-            try:
-                term(iri)
-                valid.append(iri)
-            except ValueError:
-                self.known[iri] = iri
-        found: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
-        for chunk in (valid[i : i + 200] for i in range(0, len(valid), 200)):
-            rows = select_cells(
-                f"SELECT ?s ?p ?l WHERE {{ VALUES ?s {{ {values(chunk)} }} "
-                "VALUES ?p { skos:prefLabel rdfs:label dcterms:title } ?s ?p ?l }"
-            )
-            for row in rows:
-                found[row["s"]["value"]][row["p"]["value"]].append(
-                    (row["l"].get("xml:lang", ""), row["l"]["value"])
-                )
-        for iri in valid:
-            self.known[iri] = self._pick(iri, found.get(iri, {}))
+        """Work out the labels of these IRIs now (the table is read once per store version)."""
+        for iri in iris:
+            if iri:
+                self(iri)
 
     def _pick(self, iri: str, by_prop: dict[str, list[tuple[str, str]]]) -> str:
         for prop in (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title"):
@@ -142,7 +160,9 @@ class Labels:
 
     def __call__(self, iri: str) -> str:
         if iri not in self.known:
-            self.fetch([iri])
+            if self._table is None:
+                self._table = all_labels()
+            self.known[iri] = self._pick(iri, self._table.get(iri, {}))
         return self.known[iri]
 
 

@@ -304,8 +304,12 @@ def current_lang() -> str:
 
 
 def translate(key: str, /, **values: Any) -> str:
-    """The UI string ``key`` in the current language, with ``{name}`` fields filled in."""
-    text = UI[current_lang()].get(key) or UI[DEFAULT_LANG][key]
+    """The UI string ``key`` in the current language, with ``{name}`` fields filled in.
+
+    An unknown key shows as itself rather than failing the page; a test checks that every key
+    the templates use exists in both languages.
+    """
+    text = UI[current_lang()].get(key) or UI[DEFAULT_LANG].get(key) or key
     return text.format(**values) if values else text
 
 

@@ -13,6 +13,7 @@ no inline script, ``nosniff``, a referrer policy).
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -172,23 +173,32 @@ def home() -> str:
   OPTIONAL { ?m pol:inDocument ?d ; a pol:Measure }
 } GROUP BY ?d ?number ?issued ORDER BY DESC(?issued) ?d"""
     )
-    schemes = []
-    for cls, key in (
-        ("Ministry", "ministries"),
-        ("RegionType", "region_types"),
-        ("Province", "provinces"),
-        ("IndustryClass", "industries"),
-        ("PolicyInstrument", "instruments"),
-    ):
-        rows = ent.select(
-            f"""SELECT ?x (COUNT(DISTINCT ?m) AS ?n) WHERE {{
-  ?x a pol:{cls} .
-  OPTIONAL {{ ?m a pol:Measure ; ?p ?x .
-             VALUES ?p {{ pol:ownedBy pol:targetsRegion pol:transfersFrom pol:transfersTo
-                         pol:concernsIndustry pol:usesInstrument }} }}
-}} GROUP BY ?x"""
+    kinds = {
+        "Ministry": "ministries",
+        "RegionType": "region_types",
+        "Province": "provinces",
+        "IndustryClass": "industries",
+        "PolicyInstrument": "instruments",
+    }
+    members = ent.select(
+        "SELECT DISTINCT ?x ?cls WHERE { VALUES ?cls { "
+        + " ".join(f"pol:{c}" for c in kinds)
+        + " } ?x a ?cls . FILTER(isIRI(?x)) }"
+    )
+    used = {
+        r["x"]: ent.to_int(r["n"])
+        for r in ent.select(
+            """SELECT ?x (COUNT(DISTINCT ?m) AS ?n) WHERE {
+  ?m a pol:Measure ; ?p ?x .
+  VALUES ?p { pol:ownedBy pol:targetsRegion pol:transfersFrom pol:transfersTo
+              pol:concernsIndustry pol:usesInstrument }
+} GROUP BY ?x"""
         )
-        schemes.append((key, [(r["x"], ent.to_int(r.get("n"))) for r in rows]))
+    }
+    by_kind: dict[str, list[tuple[str, int]]] = {key: [] for key in kinds.values()}
+    for r in members:
+        by_kind[kinds[r["cls"][len(POL) :]]].append((r["x"], used.get(r["x"], 0)))
+    schemes = list(by_kind.items())
     labels().fetch([d["d"] for d in docs] + [x for _, rows in schemes for x, _ in rows])
     for _, rows in schemes:
         rows.sort(key=lambda r: (-r[1], labels()(r[0])))
@@ -262,6 +272,14 @@ def canned_query(name: str) -> tuple[str, int] | str:
                 "value": "" if isinstance(current, list) else current,
             }
         )
+    question = _text(query.header.get("question")) or query.summary(_lang()) or query.name
+    for f in fields:
+        chosen = [
+            labels()(v) if v.startswith(("http://", "https://")) else v
+            for v in sorted(f["selected"])
+        ]
+        shown = ("、" if _lang() == "zh" else ", ").join(chosen) or "…"
+        question = re.sub(rf"\?{re.escape(f['spec'].name)}\b", lambda _m, s=shown: s, question)
     required_missing = any(s.required and s.name not in sent for s in query.params.values())
     error = None
     result: dict[str, Any] | None = None
@@ -285,6 +303,7 @@ def canned_query(name: str) -> tuple[str, int] | str:
     return render_template(
         "canned_query.html",
         query=query,
+        question=question,
         fields=fields,
         error=error,
         result=result,

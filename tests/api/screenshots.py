@@ -3,7 +3,7 @@
 Used by ``tests/api/test_browser_pages.py`` and, to regenerate ``docs/screenshots/``, run from
 the repository root (``make screenshots`` does the same)::
 
-    .venv/bin/python -m tests.api.screenshots            # the bundled seed, built in memory
+    .venv/bin/python -m tests.api.screenshots            # the bundled seed (Oxigraph store)
     .venv/bin/python -m tests.api.screenshots --fixture  # the small hand-written test graph
 
 It drives Debian's Chromium (``/usr/bin/chromium``) through Playwright, over the app served by
@@ -68,14 +68,17 @@ def load_trig(store: Any, path: Path = FIXTURE) -> None:
     store.replace_graphs(graphs)
 
 
-def seed_store() -> Any:
-    """A memory store holding the bundled corpus, built as ``policykg build`` would."""
+def seed_store(directory: Path) -> Any:
+    """An embedded Oxigraph store in ``directory`` holding the bundled corpus.
+
+    Built as ``policykg build`` would build it, on the backend a deployment serves from.
+    """
     from corpus import default_documents
     from graph.config import DEFAULT_BASE
     from graph.loading import build_documents
     from graph.store import open_store
 
-    store = open_store("memory:")
+    store = open_store(f"oxigraph:{directory / 'store'}")
     report = build_documents(store, default_documents(), base=DEFAULT_BASE)
     if not report.ok:
         raise RuntimeError(f"the seed did not build: {report.failures}")
@@ -213,7 +216,7 @@ def walkthrough(page: Any, base_url: str, out: Path, *, region: str = "region/bo
     page.get_by_role("link", name="常用查询").first.click()
     page.wait_for_load_state()
     _check(page, walk, "catalogue")
-    _shot(page, walk, out, "03-catalogue")
+    _shot(page, walk, out, "03-catalogue", full_page=False)
     page.locator('a[href$="/queries/departments_for_region_type"]').first.click()
     page.wait_for_load_state()
     region_iri = page.locator(f'select[name="region"] option[value$="/{region}"]').get_attribute(
@@ -262,7 +265,7 @@ def walkthrough(page: Any, base_url: str, out: Path, *, region: str = "region/bo
         owner.click()
         page.wait_for_load_state()
         _check(page, walk, "ministry")
-        _shot(page, walk, out, "08-ministry")
+        _shot(page, walk, out, "08-ministry", full_page=False)
 
     page.goto(f"{base_url}/id/{region}")
     province = page.locator('a[href^="/id/province/"]').first
@@ -270,7 +273,7 @@ def walkthrough(page: Any, base_url: str, out: Path, *, region: str = "region/bo
         province.click()
         page.wait_for_load_state()
         _check(page, walk, "province")
-        _shot(page, walk, out, "09-province")
+        _shot(page, walk, out, "09-province", full_page=False)
 
     page.goto(base_url + measure_path)
     page.locator("a.lang-switch").click()
@@ -299,10 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from api import create_app
 
-    store = fixture_store() if args.fixture else seed_store()
-    app = create_app({"store": "memory:"}, store=store)
-    with serve(app) as url, browser_page() as page:
-        walk = walkthrough(page, url, args.out)
+    with tempfile.TemporaryDirectory(prefix="policykg-seed-") as tmp:
+        store = fixture_store() if args.fixture else seed_store(Path(tmp))
+        app = create_app({"store": "memory:"}, store=store)
+        try:
+            with serve(app) as url, browser_page() as page:
+                walk = walkthrough(page, url, args.out)
+        finally:
+            app.extensions["policykg"].close()
+            store.close()
     for path in walk.screenshots:
         log.info("wrote %s", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     summary = {

@@ -45,7 +45,7 @@
         return tab;
       },
       persistenceId: "policykg-" + window.location.host,
-      yasqe: { value: config.defaultQuery },
+      yasqe: { value: config.defaultQuery, collapsePrefixesOnLoad: true },
       yasr: { prefixes: config.prefixes }
     });
   } catch (err) {
