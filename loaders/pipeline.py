@@ -127,7 +127,7 @@ def extract_record(read: SourceText, lexicon: Lexicon) -> DocumentRecord:
         notes_out.append("no numbered parts (一、…); the body is read as one section")
     record = DocumentRecord(
         slug=_slug(layout),
-        title=layout.title,
+        title=_title_text(view, layout),
         full_text=read.text,
         number=_number_text(layout),
         issuers=issuers,
@@ -160,6 +160,26 @@ class _Within:
         lo = bisect.bisect_left(self.starts, begin)
         hi = bisect.bisect_left(self.starts, end, lo)
         return [h for h in self.hits[lo:hi] if h.end <= end]
+
+
+def _title_text(view: TextView, layout: Layout) -> str:
+    """The title as the source writes it, with word spacing kept and letter spacing dropped.
+
+    "国家发展改革委 工业和信息化部 …关于…" keeps the spaces between the departments' names;
+    a title set in spread letters ("关 于 …") or wrapped over two lines is joined.
+    """
+    if layout.title_span is None:
+        return layout.title
+    b, e = view.span(*layout.title_span)
+    parts = []
+    for line in view.source[b:e].split("\n"):
+        tokens = line.split()
+        spaced = len(tokens) > 1 and sum(map(len, tokens)) / len(tokens) >= 4
+        parts.append((" " if spaced else "").join(tokens))
+    joined = "".join(parts)
+    if make_view(joined).text.replace(" ", "") == layout.title.replace(" ", ""):
+        return joined
+    return layout.title
 
 
 def _source_slice(view: TextView, span: tuple[int, int] | None) -> str | None:
