@@ -66,7 +66,24 @@ def load_document(
             structure or measures; nothing is returned in that case.
     """
     read = read_text(source, name=name, media_type=media_type)
-    return extract_record(read, lexicon)
+    try:
+        return extract_record(read, lexicon)
+    except LoaderError as exc:
+        if isinstance(source, str) and _looks_like_path(source):
+            raise LoaderError(
+                f"{exc}; a str is read as the document's text: to load the file "
+                f"{source!r}, pass pathlib.Path({source!r})"
+            ) from None
+        raise
+
+
+def _looks_like_path(text: str) -> bool:
+    if "\n" in text or len(text) > 400:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def extract_record(read: SourceText, lexicon: Lexicon) -> DocumentRecord:

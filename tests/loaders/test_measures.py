@@ -127,3 +127,8 @@ def test_leading_verb_skips_names() -> None:
     masked[0:7] = b"\x01" * 7
     assert leading_verb(text, 0, len(text), masked) == "负责"
     assert leading_verb(text, 0, len(text)) == "发展"
+
+
+def test_a_path_given_as_str_gets_a_hint(load: Any, seed_path: Any) -> None:
+    with pytest.raises(LoaderError, match=r"pass pathlib\.Path"):
+        load(str(seed_path))
