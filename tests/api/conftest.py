@@ -7,7 +7,7 @@ tests check rendering against it, independently of what the extractor finds in t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,17 @@ def pages_store(
     store.close()
 
 
+@pytest.fixture(scope="module")
+def pages_app(pages_store: Any) -> Iterator[Any]:
+    """The app over the pages fixture, built once per module and backend."""
+    from api import create_app
+
+    app = create_app({"store": "memory:"}, store=pages_store)
+    yield app
+    app.extensions["policykg"].close()
+
+
 @pytest.fixture
-def pages_client(pages_store: Any, make_app: Callable[..., Any]) -> Any:
-    """A Flask test client over the pages fixture."""
-    return make_app(pages_store).test_client()
+def pages_client(pages_app: Any) -> Any:
+    """A Flask test client over the pages fixture (a fresh cookie jar per test)."""
+    return pages_app.test_client()
