@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -28,9 +29,9 @@ from api.entities import DCTERMS, POL, RDF_TYPE, SKOS, Labels, term
 from api.highlight import Span, highlight
 from api.services import get_services
 from graph.catalogue import CannedQuery, ParamError, bind_request
-from graph.errors import GraphError
+from graph.errors import GraphError, NotAcceptableError
 from graph.namespace import PREFIXES
-from graph.store import SRJ
+from graph.store import NTRIPLES, SRJ
 
 bp = Blueprint("pages", __name__)
 
@@ -39,6 +40,8 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+MAX_CHOICES = 300
+"""Above this many members, an IRI parameter is a text field instead of a list."""
 RESULT_ROWS = 1000
 """Rows a canned query shows on its page at most (the REST API pages through more)."""
 
@@ -245,6 +248,53 @@ def _expand(value: str) -> str:
     return value
 
 
+def _all_labels(choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every label (both languages) of the choices, so a value sent as a label is selected."""
+    table = ent.all_labels()
+    return [
+        (iri, text)
+        for iri, _ in choices
+        for by_lang in table.get(iri, {}).values()
+        for _, text in by_lang
+    ]
+
+
+def _run_for_page(text: str) -> dict[str, Any]:
+    """Run a bound canned query for the results table: solutions, or a graph as triples."""
+    svc = get_services()
+    try:
+        answer = svc.run(text, accept=(SRJ,), max_rows=RESULT_ROWS)
+        data = json.loads(answer.body)
+        columns, rows = data["head"]["vars"], data["results"]["bindings"]
+    except NotAcceptableError:  # CONSTRUCT / DESCRIBE: show the triples
+        answer = svc.run(text, accept=(NTRIPLES,), max_rows=RESULT_ROWS)
+        columns = ["subject", "predicate", "object"]
+        rows = [
+            {
+                "subject": _cell(t.subject),
+                "predicate": _cell(t.predicate),
+                "object": _cell(t.object),
+            }
+            for t in (q.triple for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+        ]
+    labels().fetch(cell["value"] for row in rows for cell in row.values() if cell["type"] == "uri")
+    return {"columns": columns, "rows": rows, "truncated": answer.truncated}
+
+
+def _cell(term: Any) -> dict[str, str]:
+    """A pyoxigraph term as a SPARQL JSON results cell."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.Literal):
+        cell = {"type": "literal", "value": term.value}
+        if term.language:
+            cell["xml:lang"] = term.language
+        else:
+            cell["datatype"] = term.datatype.value
+        return cell
+    return {"type": "bnode", "value": str(term)}
+
+
 @bp.get("/queries/<name>")
 def canned_query(name: str) -> tuple[str, int] | str:
     """A canned query as a form, and its results as a table when parameters were sent."""
@@ -261,15 +311,19 @@ def canned_query(name: str) -> tuple[str, int] | str:
     fields = []
     for spec in query.params.values():
         choices = _class_choices(spec.cls) if spec.type == "iri" and spec.cls else []
+        if len(choices) > MAX_CHOICES:
+            choices = []  # a text field (IRI, CURIE or label) rather than a huge list
         current = sent.get(spec.name, "")
         current_list = current if isinstance(current, list) else [current]
+        by_label = {name: iri for iri, name in choices}
+        by_label.update({text: iri for iri, text in _all_labels(choices)})
         fields.append(
             {
                 "spec": spec,
                 "label": _text(spec.description) or spec.name,
                 "choices": choices,
-                "selected": {_expand(str(v)) for v in current_list if v},
-                "value": "" if isinstance(current, list) else current,
+                "selected": {by_label.get(str(v), _expand(str(v))) for v in current_list if v},
+                "value": str(current_list[0]) if current_list else "",
             }
         )
     question = _text(query.header.get("question")) or query.summary(_lang()) or query.name
@@ -287,14 +341,7 @@ def canned_query(name: str) -> tuple[str, int] | str:
     if sent or "run" in request.args or not required_missing:
         try:
             text, _shown = bind_request(query, sent, prefixes=PREFIXES, members_of=svc.members_of)
-            answer = svc.run(text, accept=(SRJ,), max_rows=RESULT_ROWS)
-            data = json.loads(answer.body)
-            columns = data["head"]["vars"]
-            rows = data["results"]["bindings"]
-            labels().fetch(
-                cell["value"] for row in rows for cell in row.values() if cell["type"] == "uri"
-            )
-            result = {"columns": columns, "rows": rows, "truncated": answer.truncated}
+            result = _run_for_page(text)
         except ParamError as exc:
             error, status = str(exc), 400
     api_args = urlencode(

@@ -375,3 +375,18 @@ def test_bad_parameters_are_explained_on_the_page(pages_client: Any) -> None:
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert "region must be one of" in soup.select_one(".error").get_text()
     assert pages_client.get("/queries/no_such_query").status_code == 404
+
+
+def test_a_label_as_value_selects_its_option(pages_client: Any) -> None:
+    soup = _page(pages_client, "/queries/departments_for_region_type?region=边境地区")
+    selected = soup.select_one('select[name="region"] option[selected]')
+    assert selected["value"] == BASE + "region/border-area"
+    assert soup.h1.get_text() == "哪些部门负责面向 边境地区 的措施？"
+
+
+def test_a_graph_query_shows_its_triples(pages_client: Any) -> None:
+    soup = _page(pages_client, f"/queries/measure_graph?measure={BASE}{DOC}/measure/2")
+    heads = [th.get_text() for th in soup.select("table.results thead th")]
+    assert heads == ["subject", "predicate", "object"]
+    objects = [td.get_text(strip=True) for td in soup.select("table.results tbody td:last-child")]
+    assert "支持边境地区发展外向型产业，海关总署在综合保税区推行负面清单管理。" in objects

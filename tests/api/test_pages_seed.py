@@ -97,3 +97,29 @@ def test_seed_measure_as_turtle(seed_store: Any, seed_app: Any) -> None:
     assert {(iri, r["p"]["value"], r["o"]["value"]) for r in own} <= {
         (str(s), str(p), str(o)) for s, p, o in graph
     }
+
+
+@pytest.mark.parametrize("seed_store", ["oxigraph"], indirect=True)
+def test_every_canned_query_example_renders_as_a_table(seed_app: Any) -> None:
+    from urllib.parse import urlencode
+
+    client = seed_app.test_client()
+    catalogue = seed_app.extensions["policykg"].catalogue
+    assert catalogue
+    failures = []
+    for name, query in catalogue.items():
+        for example in query.header.get("examples") or [{"params": {}}]:
+            args = [
+                (key, str(item).lower() if isinstance(item, bool) else str(item))
+                for key, value in (example.get("params") or {}).items()
+                for item in (value if isinstance(value, list) else [value])
+            ]
+            response = client.get(f"/queries/{name}?{urlencode(args)}")
+            soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+            if response.status_code != 200 or not soup.select_one("#results-h"):
+                failures.append((name, args, response.status_code))
+            elif example.get("expect", {}).get("min_rows", 0) > len(
+                soup.select("table.results tbody tr")
+            ):
+                failures.append((name, args, "fewer rows than the example expects"))
+    assert failures == []
