@@ -14,9 +14,9 @@ import json
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from flask import current_app
@@ -30,6 +30,8 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
+
+T = TypeVar("T")
 
 SPARQL_PREFIXES = f"""PREFIX pol: <{POL}>
 PREFIX skos: <{SKOS}>
@@ -104,26 +106,36 @@ LABELS_QUERY = """SELECT ?s ?p ?l WHERE {
 }"""
 """Every label of the graph. One query per store version: a few thousand rows, where asking
 per page with ``VALUES`` costs seconds on rdflib's engine (it scans before it joins)."""
-_LABELS_LOCK = threading.Lock()
+_CACHE_LOCK = threading.Lock()
 LabelTable = dict[str, dict[str, list[tuple[str, str]]]]
 
 
-def all_labels() -> LabelTable:
-    """IRI → label property → ``(lang, text)``, cached on the app per store version."""
-    svc = get_services()
-    version = svc.store.version()
-    cache: dict[str, Any] = current_app.extensions.setdefault("policykg.labels", {})
-    with _LABELS_LOCK:
-        if cache.get("version") == version:
-            return cache["table"]
+def per_version(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept on the app until the store's data changes (its version)."""
+    version = get_services().store.version()
+    cache: dict[str, tuple[str, Any]] = current_app.extensions.setdefault("policykg.pages", {})
+    with _CACHE_LOCK:
+        hit = cache.get(name)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+    value = compute()
+    with _CACHE_LOCK:
+        cache[name] = (version, value)
+    return value
+
+
+def _read_labels() -> LabelTable:
     table: LabelTable = defaultdict(lambda: defaultdict(list))
     for row in select_cells(LABELS_QUERY):
         table[row["s"]["value"]][row["p"]["value"]].append(
             (row["l"].get("xml:lang", ""), row["l"]["value"])
         )
-    with _LABELS_LOCK:
-        cache.update(version=version, table=table)
     return table
+
+
+def all_labels() -> LabelTable:
+    """IRI → label property → ``(lang, text)``, read once per store version."""
+    return per_version("labels", _read_labels)
 
 
 @dataclass
@@ -411,7 +423,14 @@ def measures_in_regions(regions: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def overview() -> dict[str, int]:
-    """How many documents, measures, triples and concepts of each kind the graph holds."""
+    """How many documents, measures, triples and concepts of each kind the graph holds.
+
+    Counting every triple takes a scan of the store, so the answer is kept per store version.
+    """
+    return per_version("overview", _count)
+
+
+def _count() -> dict[str, int]:
     counts = select(
         """SELECT ?kind (COUNT(DISTINCT ?x) AS ?n) WHERE {
   VALUES (?cls ?kind) {

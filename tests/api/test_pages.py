@@ -27,8 +27,12 @@ def _soup(response: Any) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
-def _page(client: Any, path: str, **kwargs: Any) -> BeautifulSoup:
-    return _soup(client.get(path, headers={"Accept": "text/html"}, **kwargs))
+def _page(client: Any, path: str, expect: int = 200) -> BeautifulSoup | None:
+    response = client.get(path, headers={"Accept": "text/html"})
+    if expect != 200:
+        assert response.status_code == expect
+        return None
+    return _soup(response)
 
 
 def _full_text(store: Any) -> str:
@@ -390,3 +394,16 @@ def test_a_graph_query_shows_its_triples(pages_client: Any) -> None:
     assert heads == ["subject", "predicate", "object"]
     objects = [td.get_text(strip=True) for td in soup.select("table.results tbody td:last-child")]
     assert "支持边境地区发展外向型产业，海关总署在综合保税区推行负面清单管理。" in objects
+
+
+def test_cached_counts_and_labels_follow_the_store(make_app: Any, empty_store: Any) -> None:
+    from tests.api.screenshots import load_trig
+
+    client = make_app(empty_store).test_client()
+    before = _page(client, "/")
+    assert before.select_one('[data-count="documents"]').get_text() == "0"
+    assert _page(client, "/id/ministry/MIIT", expect=404) is None
+    load_trig(empty_store)
+    after = _page(client, "/")
+    assert after.select_one('[data-count="documents"]').get_text() == "1"
+    assert _page(client, "/id/ministry/MIIT").h1.get_text(strip=True) == "工业和信息化部"
