@@ -325,8 +325,7 @@ def check_consistency(data: Graph | Dataset | Iterable[Any] | None = None) -> Re
             world.get_ontology(path.as_uri()).load(format="ntriples")
             what = f"the ontology with {len(graph)} data triples"
         try:
-            with _quiet_stdout():
-                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError:
             seconds = time.monotonic() - started
             return ReasonerReport(
@@ -347,20 +346,6 @@ def check_consistency(data: Graph | Dataset | Iterable[Any] | None = None) -> Re
     return ReasonerReport(
         ok=not unsat, consistent=True, text=text, unsatisfiable=unsat, seconds=seconds
     )
-
-
-class _quiet_stdout:  # noqa: N801 - used as a context manager, like contextlib's helpers
-    """owlready2 prints the reasoner's command line on stdout; send it to the log instead."""
-
-    def __enter__(self) -> None:
-        self._saved = sys.stdout
-        self._buffer = io.StringIO()
-        sys.stdout = self._buffer
-
-    def __exit__(self, *exc: object) -> None:
-        sys.stdout = self._saved
-        if self._buffer.getvalue().strip():
-            log.debug("owlready2: %s", self._buffer.getvalue().strip())
 
 
 # ---------------------------------------------------------------------------------------------
