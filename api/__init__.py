@@ -51,6 +51,11 @@ def create_app(
 
     errors.init_app(app)
     app.register_blueprint(sparql.bp)
+
+    from api import cors, query_page
+
+    app.register_blueprint(query_page.bp)
+    cors.init_app(app)
     app.register_blueprint(rest.bp)
 
     from api import charts, linked_data, pages

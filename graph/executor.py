@@ -10,9 +10,11 @@ other workers keep serving.
 
 Workers are fresh interpreters (``subprocess``, fork+exec: safe from a threaded server, and
 nothing of the server's ``__main__`` is re-run) that start on first use, so building an app
-costs nothing; Linux kills them with the server. ``memory:`` (rdflib, tests only) and
-``sparql:`` stores run in the calling thread: the first cannot be stopped, the second stops
-by its own HTTP timeout.
+costs nothing; Linux kills them with the server. Every executor of one store object shares
+that store's pool, so apps built over one store (as tests do) do not multiply processes.
+
+``memory:`` (rdflib, tests only) and ``sparql:`` stores run in the calling thread: the first
+cannot be stopped, the second stops by its own HTTP timeout.
 
 What this module does not do: choose formats (``graph.results``), speak HTTP (``api``).
 """
@@ -338,22 +340,20 @@ class _Pool:
             worker.kill()
 
 
-class WorkerPool(Executor):
-    """Persistent worker processes for the embedded store (see the module docstring)."""
+class WorkerPool:
+    """Persistent worker processes for one embedded store (see the module docstring).
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        workers: int = 2,
-        allow_service: bool = False,
-        start_timeout: float = 60.0,
-    ) -> None:
-        super().__init__(store, allow_service=allow_service)
+    One pool serves every executor of the same store object (apps built over one store share
+    it, as the tests do), so the processes exist once per store, not once per app.
+    """
+
+    def __init__(self, spec: StoreSpec, *, workers: int = 2, start_timeout: float = 60.0) -> None:
         self.size = max(1, workers)
-        self._pool = _Pool(_absolute(store.spec), start_timeout)
+        self._pool = _Pool(_absolute(spec), start_timeout)
         self._start_lock = threading.Lock()
         self._started = False
+        self.users = 0
+        """Executors holding this pool; the last one to close stops it."""
         self.killed = 0
         """Workers stopped because a query ran out of time (for tests and stats)."""
         # Runs when the pool is collected or, at the latest, when the interpreter exits.
@@ -369,6 +369,22 @@ class WorkerPool(Executor):
             for _ in range(self.size):
                 self._pool.request_worker()
 
+    def grow(self, workers: int) -> None:
+        """Have at least ``workers`` workers."""
+        with self._start_lock:
+            extra = workers - self.size
+            if extra <= 0:
+                return
+            self.size = workers
+            if self._started:
+                for _ in range(extra):
+                    self._pool.request_worker()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the pool was stopped."""
+        return self._pool.closed.is_set()
+
     @property
     def live_workers(self) -> int:
         """Workers started and not stopped."""
@@ -379,7 +395,7 @@ class WorkerPool(Executor):
         """Stop every worker."""
         self._finalizer()
 
-    def _run(
+    def run(
         self,
         sparql: str,
         accept: tuple[str, ...],
@@ -387,7 +403,8 @@ class WorkerPool(Executor):
         max_rows: int | None,
         timeout: float | None,
     ) -> QueryResult:
-        if self._pool.closed.is_set():
+        """Evaluate in a worker; kill it if ``timeout`` passes (see :meth:`Executor.run`)."""
+        if self.closed:
             raise StoreUnavailableError("the query workers were stopped; restart the server")
         if not self._started:
             self.start()
@@ -441,10 +458,70 @@ class WorkerPool(Executor):
             return worker
 
 
+_POOLS: weakref.WeakKeyDictionary[Store, WorkerPool] = weakref.WeakKeyDictionary()
+_POOLS_LOCK = threading.Lock()
+
+
+def _acquire_pool(store: Store, workers: int) -> WorkerPool:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(store)
+        if pool is None or pool.closed:
+            pool = _POOLS[store] = WorkerPool(store.spec, workers=workers)
+        else:
+            pool.grow(workers)
+        pool.users += 1
+        return pool
+
+
+def _release_pool(store: Store, pool: WorkerPool) -> None:
+    with _POOLS_LOCK:
+        pool.users -= 1
+        if pool.users > 0:
+            return
+        if _POOLS.get(store) is pool:
+            del _POOLS[store]
+    pool.close()
+
+
+class PooledExecutor(Executor):
+    """Runs queries in the store's shared :class:`WorkerPool`."""
+
+    def __init__(self, store: Store, *, workers: int = 2, allow_service: bool = False) -> None:
+        super().__init__(store, allow_service=allow_service)
+        self.pool = _acquire_pool(store, workers)
+        self._released = False
+
+    @property
+    def killed(self) -> int:
+        """Workers of the pool stopped by the time limit."""
+        return self.pool.killed
+
+    @property
+    def live_workers(self) -> int:
+        """Workers of the pool that are running."""
+        return self.pool.live_workers
+
+    def _run(
+        self,
+        sparql: str,
+        accept: tuple[str, ...],
+        dataset: DatasetSpec | None,
+        max_rows: int | None,
+        timeout: float | None,
+    ) -> QueryResult:
+        return self.pool.run(sparql, accept, dataset, max_rows, timeout)
+
+    def close(self) -> None:
+        """Let go of the pool; the last executor of a store stops its workers."""
+        if not self._released:
+            self._released = True
+            _release_pool(self.store, self.pool)
+
+
 def make_executor(
     store: Store, *, workers: int = 2, allow_service: bool = False
 ) -> Executor:
     """The executor that suits ``store``: worker processes for ``oxigraph:``, inline otherwise."""
     if getattr(store, "spec", None) is not None and store.spec.kind == "oxigraph":
-        return WorkerPool(store, workers=workers, allow_service=allow_service)
+        return PooledExecutor(store, workers=workers, allow_service=allow_service)
     return InlineExecutor(store, allow_service=allow_service)

@@ -24,7 +24,7 @@ from graph.errors import (
     QuerySyntaxError,
     QueryTimeoutError,
 )
-from graph.executor import InlineExecutor, QueryFailedError, WorkerPool, make_executor
+from graph.executor import InlineExecutor, PooledExecutor, QueryFailedError, make_executor
 from graph.store import SRJ, TURTLE, DatasetSpec, open_store
 
 EX = "http://example.org/"
@@ -49,9 +49,9 @@ def oxi_store(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def pool(oxi_store: Any) -> Iterator[WorkerPool]:
+def pool(oxi_store: Any) -> Iterator[PooledExecutor]:
     executor = make_executor(oxi_store, workers=2)
-    assert isinstance(executor, WorkerPool)
+    assert isinstance(executor, PooledExecutor)
     yield executor
     executor.close()
 
@@ -60,7 +60,7 @@ def _count(result: Any) -> int:
     return int(json.loads(result.body)["results"]["bindings"][0]["n"]["value"])
 
 
-def test_pool_answers_like_the_store(pool: WorkerPool, oxi_store: Any) -> None:
+def test_pool_answers_like_the_store(pool: PooledExecutor, oxi_store: Any) -> None:
     for query, accept in [
         ("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s", (SRJ,)),
         ("ASK { ?s ?p ?o }", ()),
@@ -69,7 +69,7 @@ def test_pool_answers_like_the_store(pool: WorkerPool, oxi_store: Any) -> None:
         assert pool.run(query, accept=accept, timeout=30) == oxi_store.query(query, accept=accept)
 
 
-def test_pool_passes_dataset_and_row_cap(pool: WorkerPool) -> None:
+def test_pool_passes_dataset_and_row_cap(pool: PooledExecutor) -> None:
     only_g2 = DatasetSpec(default_graphs=(f"{EX}g2",))
     result = pool.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", dataset=only_g2, timeout=30)
     assert _count(result) == 50
@@ -77,7 +77,7 @@ def test_pool_passes_dataset_and_row_cap(pool: WorkerPool) -> None:
     assert capped.truncated and capped.rows == 7
 
 
-def test_errors_cross_the_process_boundary(pool: WorkerPool) -> None:
+def test_errors_cross_the_process_boundary(pool: PooledExecutor) -> None:
     with pytest.raises(QuerySyntaxError, match="1:"):
         pool.run("SELECT * WHERE { ?s ?p", timeout=30)
     with pytest.raises(NotAcceptableError) as info:
@@ -89,7 +89,7 @@ def test_errors_cross_the_process_boundary(pool: WorkerPool) -> None:
 
 
 @pytest.mark.slow
-def test_runaway_query_is_stopped_and_others_keep_running(pool: WorkerPool) -> None:
+def test_runaway_query_is_stopped_and_others_keep_running(pool: PooledExecutor) -> None:
     pool.run("ASK {}", timeout=30)  # workers up
     outcome: dict[str, Any] = {}
 
@@ -120,7 +120,7 @@ def test_runaway_query_is_stopped_and_others_keep_running(pool: WorkerPool) -> N
     assert pool.run("ASK { ?s ?p ?o }", timeout=30).body
 
 
-def test_workers_see_new_generations(pool: WorkerPool, oxi_store: Any) -> None:
+def test_workers_see_new_generations(pool: PooledExecutor, oxi_store: Any) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert _count(pool.run(query, timeout=30)) == 200
     oxi_store.replace_graphs({f"{EX}g3": _triples(3, 10)})
@@ -128,13 +128,26 @@ def test_workers_see_new_generations(pool: WorkerPool, oxi_store: Any) -> None:
         assert _count(pool.run(query, timeout=30)) == 210
 
 
-def test_close_stops_the_workers(oxi_store: Any) -> None:
-    pool = make_executor(oxi_store, workers=2)
-    pool.run("ASK {}", timeout=30)
+def _worker_pids() -> set[int]:
     children = psutil.Process().children(recursive=True)
-    pids = {p.pid for p in children if "graph.executor" in " ".join(p.cmdline())}
-    assert len(pids) >= 1
-    pool.close()
+    return {p.pid for p in children if "graph.executor" in " ".join(p.cmdline())}
+
+
+def test_executors_of_one_store_share_the_workers(oxi_store: Any) -> None:
+    before = _worker_pids()
+    first = make_executor(oxi_store, workers=2)
+    second = make_executor(oxi_store, workers=2)
+    assert isinstance(first, PooledExecutor) and isinstance(second, PooledExecutor)
+    assert first.pool is second.pool
+    first.run("ASK {}", timeout=30)
+    deadline = time.monotonic() + 20
+    while first.live_workers < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = _worker_pids() - before
+    assert len(pids) == 2
+    first.close()
+    assert second.run("ASK {}", timeout=30).kind == "boolean"  # still served
+    second.close()
     _gone, alive = psutil.wait_procs([psutil.Process(p) for p in pids if psutil.pid_exists(p)], 10)
     assert not alive
 
