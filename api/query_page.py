@@ -19,7 +19,7 @@ from jinja2 import TemplateError
 from werkzeug.routing import BuildError
 
 from api.services import Services
-from graph.catalogue import bind_request, example_values
+from graph.catalogue import CannedQuery, bind_request
 from graph.errors import GraphError
 from graph.namespace import PREFIXES
 
@@ -74,6 +74,12 @@ def prefix_block(prefixes: dict[str, str]) -> str:
     return "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in sorted(prefixes.items()))
 
 
+def _first_example(query: CannedQuery) -> dict[str, Any]:
+    """The parameter values of the query's first ``examples`` entry (none: no values)."""
+    examples = query.header.get("examples") or [{}]
+    return dict(examples[0].get("params") or {}) if isinstance(examples[0], dict) else {}
+
+
 def examples(svc: Services) -> list[dict[str, Any]]:
     """The catalogue as page examples: names, zh/en summaries and runnable SPARQL."""
     out = []
@@ -81,7 +87,7 @@ def examples(svc: Services) -> list[dict[str, Any]]:
         text = query.text
         try:
             text, _ = bind_request(
-                query, example_values(query), prefixes=PREFIXES, members_of=svc.members_of
+                query, _first_example(query), prefixes=PREFIXES, members_of=svc.members_of
             )
         except (GraphError, ValueError) as exc:  # the file's text is valid SPARQL as it is
             log.info("example of %s left unbound: %s", name, exc)
