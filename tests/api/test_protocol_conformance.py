@@ -85,13 +85,16 @@ def _items(graph: rdflib.Graph, head: Any) -> list[Any]:
     return list(Collection(graph, head)) if head is not None else []
 
 
+MISSING = (
+    f"the W3C protocol manifest is missing at {MANIFEST}; it ships in ../shared/conformance "
+    "next to the repository"
+)
+
+
 def load_cases() -> list[Case]:
-    """The manifest's tests, in its order."""
+    """The manifest's tests, in its order (none when the manifest is missing)."""
     if not MANIFEST.is_file():
-        pytest.fail(
-            f"the W3C protocol manifest is missing at {MANIFEST}; it ships in "
-            "../shared/conformance next to the repository"
-        )
+        return []
     g = rdflib.Graph().parse(MANIFEST, format="turtle", publicID=MANIFEST.as_uri())
     manifest = next(g.subjects(RDF.type, MF.Manifest))
     cases = []
@@ -134,7 +137,7 @@ def load_cases() -> list[Case]:
     return cases
 
 
-CASES = load_cases() if MANIFEST.is_file() else []
+CASES = load_cases()
 
 
 @pytest.fixture(scope="module")
@@ -226,5 +229,7 @@ def test_protocol(case: Case, server: tuple[Live, Any]) -> None:
 
 def test_suite_is_complete() -> None:
     """The manifest holds the 34 tests of the suite, and none is excluded."""
+    if not MANIFEST.is_file():
+        pytest.fail(MISSING)
     assert len(CASES) == 34
     assert not EXCLUDED
