@@ -131,8 +131,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Documents (default: the bundled corpus) → the configured store."""
     from corpus import default_documents
     from graph.loading import build_documents
+    from graph.ontology import check_sources
     from graph.store import open_store
 
+    check_sources()
     settings = _settings(args)
     sources = expand_sources(args.files) if args.files else default_documents()
     progress = None if args.quiet else ProgressBar()
@@ -277,6 +279,15 @@ def cmd_ontology_render(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_ontology_import(args: argparse.Namespace) -> int:
+    """Make an edited ontology/policykg.owl the Turtle source, then re-render the .owl."""
+    from graph.ontology import import_owl
+
+    target = import_owl()
+    print(f"wrote {target} from policykg.owl and re-rendered policykg.owl")
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     """Counts of what the store holds."""
     from graph.stats import graph_stats
@@ -340,6 +351,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = actions.add_parser("render", help="policykg.ttl → policykg.owl (RDF/XML for Protégé)")
     p.add_argument("--check", action="store_true", help="only report whether the .owl is stale")
     p.set_defaults(func=cmd_ontology_render)
+    p = actions.add_parser("import", help="policykg.owl → policykg.ttl (after editing the .owl)")
+    p.set_defaults(func=cmd_ontology_import)
 
     p = sub.add_parser("stats", help="what the store holds")
     p.add_argument("--json", action="store_true")

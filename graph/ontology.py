@@ -102,11 +102,13 @@ def render_rdfxml(graph: Graph) -> str:
     return _Writer(graph).render()
 
 
-def render_owl(check: bool = False) -> bool:
+def render_owl(check: bool = False, *, ttl: Path | None = None, owl: Path | None = None) -> bool:
     """Render ``policykg.ttl`` to ``policykg.owl`` (or, with ``check``, only compare them).
 
     Args:
         check: do not write; report whether the checked-in ``.owl`` is up to date.
+        ttl: the Turtle source (default: the packaged one).
+        owl: the RDF/XML file (default: the packaged one).
 
     Returns:
         True when ``policykg.owl`` holds exactly the rendering of ``policykg.ttl`` (always
@@ -115,8 +117,8 @@ def render_owl(check: bool = False) -> bool:
     Raises:
         OntologyError: the Turtle source cannot be parsed or rendered.
     """
-    text = render_rdfxml(load_ontology())
-    target = Path(str(ONTOLOGY_OWL))
+    text = render_rdfxml(load_ontology(ttl))
+    target = owl or Path(str(ONTOLOGY_OWL))
     current = target.read_text(encoding="utf-8") if target.is_file() else None
     if check:
         if current != text:
@@ -267,3 +269,43 @@ class _Writer:
             items.append(firsts[0])
             current = rests[0]
         return items
+
+
+def import_owl(*, ttl: Path | None = None, owl: Path | None = None) -> Path:
+    """Make an edited ``policykg.owl`` the source: write it as ``policykg.ttl``, then re-render.
+
+    For ontologists who opened the RDF/XML file in Protégé and saved it there. The Turtle is
+    written by rdflib with the project's prefixes (comments of the old Turtle file are lost, as
+    they are when Protégé saves Turtle).
+
+    Returns:
+        The path of the Turtle source that was written.
+
+    Raises:
+        OntologyError: the ``.owl`` file cannot be parsed.
+    """
+    owl = owl or Path(str(ONTOLOGY_OWL))
+    graph = load_ontology(owl)
+    target = ontology_path(ttl)
+    target.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    render_owl(ttl=target, owl=owl)
+    return target
+
+
+def check_sources(*, ttl: Path | None = None, owl: Path | None = None) -> None:
+    """Refuse to build when ``policykg.owl`` was edited after ``policykg.ttl``.
+
+    The build reads the Turtle source; an edit saved only into the RDF/XML file would be
+    silently ignored, so stop and say how to keep it or drop it.
+
+    Raises:
+        OntologyError: the ``.owl`` is newer than the ``.ttl`` and differs from its rendering.
+    """
+    owl, ttl = owl or Path(str(ONTOLOGY_OWL)), ontology_path(ttl)
+    if not owl.is_file() or not ttl.is_file() or owl.stat().st_mtime <= ttl.stat().st_mtime:
+        return
+    if not render_owl(check=True, ttl=ttl, owl=owl):
+        raise OntologyError(
+            f"{owl} was edited after {ttl.name}: run `policykg ontology import` to make the edit "
+            "the source, or `policykg ontology render` to discard it"
+        )
