@@ -72,8 +72,13 @@ def _with_base(text: str) -> tuple[str, str]:
 def _query(svc: Services, operation: protocol.Operation) -> Response:
     kind = protocol.kind_of(operation.text)
     accept_header = request.headers.get("Accept")
-    if request.method in ("GET", "HEAD") and protocol.wants_page(accept_header, kind):
-        # A browser following a link with ?query=: the page opens it in a tab and runs it.
+    if (
+        request.method in ("GET", "HEAD")
+        and not protocol.format_types(operation.params)
+        and protocol.wants_page(accept_header, kind)
+    ):
+        # A browser following a link with ?query= (and no format=): the page opens the query
+        # in a tab and runs it.
         return query_page.render_page(svc, _endpoint_url())
     accept = protocol.negotiate(accept_header, operation.params, kind)
     dataset = protocol.query_dataset(operation.params)

@@ -299,16 +299,18 @@ class _Pool:
                 return
             if delay:
                 time.sleep(delay)
+            worker = None
             try:
                 worker = _Worker(self.spec)
-            except Exception:
+                threading.Thread(
+                    target=self._await_ready, args=(worker, delay), name="policykg-query-start",
+                    daemon=True,
+                ).start()
+            except Exception:  # no process or thread could be started: try again later
                 log.exception("cannot start a query worker; retrying")
+                if worker is not None:
+                    worker.kill()
                 self.request_worker(min(max(delay * 2, 0.5), 30.0))
-                continue
-            threading.Thread(
-                target=self._await_ready, args=(worker, delay), name="policykg-query-start",
-                daemon=True,
-            ).start()
 
     def _await_ready(self, worker: _Worker, delay: float) -> None:
         if not worker.wait_ready(self.start_timeout):

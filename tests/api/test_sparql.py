@@ -449,6 +449,9 @@ def test_browser_gets_the_query_page(client: Any) -> None:
     # A link with a query opens the page too (YASGUI reads ?query= and runs it).
     linked = client.get(f"/sparql?query={quote(ASK)}", headers={"Accept": BROWSER})
     assert linked.mimetype == "text/html"
+    # … unless the link names a format (Virtuoso-style links): then the results.
+    formatted = client.get(f"/sparql?query={quote(ASK)}&format=json", headers={"Accept": BROWSER})
+    assert formatted.mimetype == SRJ
 
 
 def test_page_assets_are_served_locally(client: Any) -> None:
