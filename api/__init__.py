@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the CLI imports this package to find `serve`: keep that import cheap
+    from pathlib import Path
+
     from flask import Flask
 
     from api.services import Services
@@ -23,6 +25,7 @@ def create_app(
     *,
     settings: Settings | None = None,
     store: Store | None = None,
+    queries: Path | None = None,
 ) -> Flask:
     """Build the WSGI application.
 
@@ -32,6 +35,7 @@ def create_app(
         settings: complete settings, used as given (the CLI passes its own).
         store: an already open store to serve instead of opening ``settings.store`` (tests
             share one built ``memory:`` store this way).
+        queries: a folder of ``.rq`` files to serve instead of the packaged ``queries/``.
 
     Raises:
         graph.errors.ConfigError: a setting is invalid (the message names the valid forms).
@@ -45,7 +49,7 @@ def create_app(
     app = Flask(__name__)
     app.config.from_mapping(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=settings.max_upload)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["policykg"] = Services.open(settings, store=store)
+    app.extensions["policykg"] = Services.open(settings, store=store, queries=queries)
 
     from api import errors, rest, sparql
 
@@ -57,6 +61,13 @@ def create_app(
     app.register_blueprint(query_page.bp)
     cors.init_app(app)
     app.register_blueprint(rest.bp)
+
+    from api import documents, jsonld, openapi, resources
+
+    app.register_blueprint(resources.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(jsonld.bp)
+    app.register_blueprint(openapi.bp)
 
     from api import charts, linked_data, pages
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -29,13 +30,16 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def open(cls, settings: Settings, *, store: Store | None = None) -> Services:
-        """Open the store (unless one is given) and read the catalogue."""
+    def open(
+        cls, settings: Settings, *, store: Store | None = None, queries: Path | None = None
+    ) -> Services:
+        """Open the store (unless one is given) and read the catalogue (``queries``, a folder
+        of ``.rq`` files, replaces the packaged one)."""
         store = store or open_store(settings.store)
         executor = make_executor(
             store, workers=settings.query_workers, allow_service=settings.allow_service
         )
-        return cls(settings, store, load_catalogue(), executor)
+        return cls(settings, store, load_catalogue(queries), executor)
 
     def run(
         self,
