@@ -69,6 +69,31 @@ def served_fixture(directory: Path) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
+def virtuoso_fixture(directory: Path) -> Iterator[Any]:
+    """The fixture in a private Virtuoso, as a ``sparql:`` store.
+
+    The inferred graph is computed on an embedded copy and written as data: the build's rule
+    for the ``skos:broader`` closure (``?a skos:broader+ ?b`` with both ends open) is refused
+    by Virtuoso 7 ("transitive start not given").
+    """
+    from graph.loading import INFERRED_GRAPH, ONTOLOGY_GRAPH, ontology_triples
+    from graph.reasoning import inferred_triples
+    from graph.store import open_store
+    from tests.servers import make_virtuoso_server, running
+
+    reference = open_fixture_store("oxigraph", directory / "reference")
+    inferred = inferred_triples(reference)
+    reference.close()
+    with running(make_virtuoso_server(directory / "virtuoso")) as server:
+        store = open_store(server.store_spec)
+        store.replace_graphs(
+            {ONTOLOGY_GRAPH: ontology_triples(), **fixture_graphs(), INFERRED_GRAPH: inferred}
+        )
+        yield store
+        store.close()
+
+
+@contextlib.contextmanager
 def fixture_store(kind: str, directory: Path) -> Iterator[Any]:
     """The fixture in a store of ``kind``: memory, oxigraph, or served (a private server)."""
     if kind == "served":
