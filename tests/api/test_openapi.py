@@ -25,9 +25,13 @@ MAX_EXAMPLES = 5
 """Examples per operation in T8: enough to walk every operation, small enough to stay fast."""
 
 
-@pytest.fixture(scope="module")
-def spec_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with fixture_store("oxigraph", tmp_path_factory.mktemp("openapi")) as store:
+@pytest.fixture(scope="module", params=[
+    "oxigraph", pytest.param("served", marks=pytest.mark.oxigraph_server)
+])
+def spec_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Any]:
+    """The fixture in the embedded store and behind a real ``oxigraph serve``."""
+    with fixture_store(request.param, tmp_path_factory.mktemp("openapi")) as store:
         yield store
 
 
