@@ -83,7 +83,8 @@ class QueryResult:
     truncated: bool = False
     """True when the row limit cut the solutions."""
     rows: int | None = None
-    """Number of solutions serialised (``None`` for booleans and graphs)."""
+    """Number of solutions serialised (``None`` for booleans and graphs, and when the engine
+    wrote the solutions itself without counting them)."""
 
 
 def parse_store_spec(spec: str) -> StoreSpec:
@@ -178,6 +179,14 @@ class Store(ABC):
         """Write the whole dataset (N-Quads or TriG) to ``out``."""
 
     @abstractmethod
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of one named graph, or of every named graph, streamed where possible.
+
+        Unlike a CONSTRUCT, this is never cut by a server's result cap (the remote store pages),
+        so exports and dumps are complete.
+        """
+
+    @abstractmethod
     def version(self) -> str:
         """An opaque token that changes whenever the data changes."""
 
@@ -186,7 +195,8 @@ class Store(ABC):
 
     @contextlib.contextmanager
     def writer(self, *, wait: float = 30.0) -> Iterator[Any]:
-        """A write session offering ``replace_graphs``, ``drop_graph`` and ``graph_names``.
+        """A write session offering ``replace_graphs``, ``drop_graph``, ``graph_names``,
+        ``update``, ``select``, ``ask`` and ``construct``.
 
         Stores that can publish a whole session at once (the embedded one) override this;
         here each call is its own atomic step.

@@ -28,6 +28,14 @@ from graph.store import NQUADS, TRIG, DatasetSpec, QueryResult, Store, StoreSpec
 # rdflib would fetch the IRIs of FROM / FROM NAMED from the web: never.
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
+_DEFAULT = str(rdflib.graph.DATASET_DEFAULT_GRAPH_ID)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _graph_name(g: Any) -> str:
+    """The IRI of a context as rdflib hands it out (a Graph, or already its identifier)."""
+    return str(getattr(g, "identifier", g))
+
 
 def to_ox(term: Node | None) -> Any:
     """An rdflib term as the equivalent pyoxigraph term."""
@@ -55,6 +63,9 @@ def to_rdflib(term: Any) -> Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            # RDF 1.1: "x" and "x"^^xsd:string are one term, but rdflib tells them apart.
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise TypeError(f"unsupported term {term!r}")
 
@@ -190,20 +201,27 @@ class MemoryStore(Store):
     def dump(self, out: BinaryIO, media_type: str = NQUADS) -> None:
         """Write every quad (N-Quads or TriG) through Oxigraph's serialiser."""
         fmt = RDF_FORMATS[media_type if media_type in (NQUADS, TRIG) else NQUADS]
-        with self._lock:
-            quads = [
-                ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(g.identifier)))
-                for s, p, o, g in self.dataset.quads((None, None, None, None))
-                if g is not None
-            ]
-        out.write(ox.serialize(quads, format=fmt) or b"")
+        ox.serialize(list(self.quads()), out, format=fmt)
 
     def version(self) -> str:
         """A counter bumped by every write."""
         return f"mem-{self._version}"
 
-    def iter_quads(self) -> Iterator[ox.Quad]:
-        """All quads as pyoxigraph terms (for tests)."""
-        for s, p, o, g in self.dataset.quads((None, None, None, None)):
-            if g is not None:
-                yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(str(g.identifier)))
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of one named graph, or of all of them, as pyoxigraph terms."""
+        with self._lock:
+            if graph is not None:
+                name = ox.NamedNode(graph)
+                items = [
+                    ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
+                    for s, p, o in self.dataset.graph(URIRef(graph))
+                ]
+            else:
+                items = [
+                    ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode(_graph_name(g)))
+                    for s, p, o, g in self.dataset.quads((None, None, None, None))
+                    if g is not None and _graph_name(g) != _DEFAULT
+                ]
+        yield from items
+
+    iter_quads = quads

@@ -11,7 +11,11 @@ process writes to is undefined behaviour. So readers and writers never share a d
   reopen when the link moves. A reader never sees a half-written generation, a killed builder
   leaves ``current`` as it was, and two builders queue on the lock.
 
-Superseded generations are deleted by the next writer once no reader can still be using them.
+Superseded generations are deleted by the next writer once no reader can still be using them
+(:data:`KEEP_SUPERSEDED_SECONDS` after they were superseded); generations a killed writer left
+half-written are deleted by the next writer at once. A full or read-only disk fails the write
+session with :class:`StoreUnavailableError` before ``current`` moves, so the store keeps
+serving its last complete generation.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import contextlib
 import errno
 import fcntl
 import gc
+import json
 import logging
 import os
 import re
@@ -43,7 +48,7 @@ from graph.results import (
     serialize_triples,
 )
 from graph.sparql_text import has_dataset_clause
-from graph.store import NQUADS, DatasetSpec, QueryResult, Store, StoreSpec
+from graph.store import NQUADS, SRJ, TRIG, DatasetSpec, QueryResult, Store, StoreSpec
 
 log = logging.getLogger(__name__)
 
@@ -63,37 +68,62 @@ class OxigraphWriter:
     """The changes of one write session, applied to a private generation."""
 
     def __init__(self, store: ox.Store) -> None:
-        self._store = store
+        self._store: ox.Store | None = store
+
+    @property
+    def store(self) -> ox.Store:
+        """The private generation; gone once the session ended."""
+        if self._store is None:
+            raise StoreUnavailableError("this write session has ended; open a new one")
+        return self._store
+
+    def _end(self) -> None:
+        self._store = None
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
         """Replace each named graph by the given triples."""
+        store = self.store
         for iri, triples in graphs.items():
             name = ox.NamedNode(iri)
-            self._store.remove_graph(name)
-            self._store.extend(_quads(iri, triples))
+            if store.contains_named_graph(name):
+                store.remove_graph(name)
+            store.extend(_quads(iri, triples))
 
     def drop_graph(self, iri: str) -> bool:
         """Remove a named graph; return whether it existed."""
         name = ox.NamedNode(iri)
-        existed = self._store.contains_named_graph(name)
+        existed = self.store.contains_named_graph(name)
         if existed:
-            self._store.remove_graph(name)
+            self.store.remove_graph(name)
         return existed
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update on the private generation."""
         try:
-            self._store.update(sparql)
+            self.store.update(sparql)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
 
     def construct(self, sparql: str) -> list[ox.Triple]:
         """Triples of a CONSTRUCT over the union of the session's graphs (for inference)."""
-        return list(self._store.query(sparql, use_default_graph_as_union=True))  # type: ignore[arg-type]
+        return list(self.store.query(sparql, use_default_graph_as_union=True))  # type: ignore[arg-type]
+
+    def query(self, sparql: str, **kwargs: object) -> QueryResult:
+        """Run a query on the session's own state (see :func:`run_query`)."""
+        return run_query(self.store, sparql, **kwargs)  # type: ignore[arg-type]
+
+    def select(self, sparql: str) -> list[dict[str, dict[str, str]]]:
+        """Rows of a SELECT on the session's state, as SPARQL JSON bindings."""
+        body = run_query(self.store, sparql, accept=(SRJ,)).body
+        return json.loads(body)["results"]["bindings"]
+
+    def ask(self, sparql: str) -> bool:
+        """The answer of an ASK on the session's state."""
+        return bool(self.store.query(sparql, use_default_graph_as_union=True))
 
     def graph_names(self) -> list[str]:
         """Named graphs as the session sees them."""
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
 
 
 class OxigraphStore(Store):
@@ -170,34 +200,52 @@ class OxigraphStore(Store):
 
         Raises:
             StoreBusyError: another writer kept the lock longer than ``wait``.
+            StoreUnavailableError: the store cannot be written (read-only, disk full); the
+                published generation is untouched.
         """
         if self.read_only:
-            raise StoreUnavailableError("this store was opened read-only")
+            raise StoreUnavailableError(
+                f"the store at {self.root} was opened read-only; writes go through "
+                "`policykg build` or the server's POST /api/v1/documents"
+            )
         with self._write_lock(wait):
             current = self._current_target()
-            serial = int(_GEN.match(current).group(1)) + 1 if current and _GEN.match(current) else 1
+            self._collect_garbage(keep={current})  # room first: a killed writer's leftovers
+            match = _GEN.match(current) if current else None
+            serial = int(match.group(1)) + 1 if match else 1
             name = f"gen-{serial:06d}-{secrets.token_hex(3)}"
             path = self.root / name
             try:
                 if current is not None:
-                    ox.Store.read_only(str(self.root / current)).backup(str(path))
+                    source = ox.Store.read_only(str(self.root / current))
+                    source.backup(str(path))
+                    del source
                     gc.collect()
                 store = ox.Store(str(path))
             except OSError as exc:
                 shutil.rmtree(path, ignore_errors=True)
                 raise _os_error(exc, self.root) from exc
+            session = OxigraphWriter(store)
             try:
-                yield OxigraphWriter(store)
+                yield session
                 store.flush()
                 store.optimize()
-            except BaseException:
+            except BaseException as exc:
+                session._end()
                 del store
                 gc.collect()
                 shutil.rmtree(path, ignore_errors=True)
+                if isinstance(exc, OSError):
+                    raise _os_error(exc, self.root) from exc
                 raise
+            session._end()
             del store
             gc.collect()
-            self._publish(name)
+            try:
+                self._publish(name, previous=current)
+            except OSError as exc:
+                shutil.rmtree(path, ignore_errors=True)
+                raise _os_error(exc, self.root) from exc
             self._collect_garbage(keep={name, current})
 
     @contextlib.contextmanager
@@ -227,7 +275,9 @@ class OxigraphStore(Store):
         finally:
             os.close(fd)
 
-    def _publish(self, name: str) -> None:
+    def _publish(self, name: str, previous: str | None = None) -> None:
+        """Point ``current`` at ``name`` with one atomic rename, durably."""
+        (self.root / name / ".published").write_text(f"{time.time()}\n", encoding="utf-8")
         link = self.root / f".current-{name}"
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
@@ -238,19 +288,44 @@ class OxigraphStore(Store):
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-        (self.root / name / ".published").write_text(f"{time.time()}\n", encoding="utf-8")
+        if previous is not None:
+            with contextlib.suppress(OSError):
+                (self.root / previous / ".superseded").write_text(
+                    f"{time.time()}\n", encoding="utf-8"
+                )
         log.info("published store generation %s", name)
 
     def _collect_garbage(self, keep: set[str | None]) -> None:
+        """Delete generations nobody can be reading: unpublished ones, and old superseded ones.
+
+        Runs under the write lock, so an unpublished generation is never one being written.
+        """
         now = time.time()
+        current = self._current_target()
         for entry in self.root.iterdir():
-            if not _GEN.match(entry.name) or entry.name in keep:
+            if entry.name.startswith(".current-") and entry.is_symlink():
+                with contextlib.suppress(OSError):
+                    entry.unlink()  # a publish interrupted before its rename
                 continue
-            marker = entry / ".published"
-            # Never published (a killed writer) or superseded long ago: nobody reads it.
-            stale = not marker.exists() or now - marker.stat().st_mtime > KEEP_SUPERSEDED_SECONDS
+            if not _GEN.match(entry.name) or entry.name in keep or entry.name == current:
+                continue
+            published = entry / ".published"
+            superseded = entry / ".superseded"
+            if not published.exists():
+                stale = True  # a writer was killed before publishing it
+            else:
+                since = superseded if superseded.exists() else published
+                try:
+                    stale = now - since.stat().st_mtime > KEEP_SUPERSEDED_SECONDS
+                except OSError:
+                    stale = True
             if stale:
+                log.info("removing stale store generation %s", entry.name)
                 shutil.rmtree(entry, ignore_errors=True)
+
+    def generations(self) -> list[str]:
+        """Names of the generation folders on disk (published or not), oldest first."""
+        return sorted(e.name for e in self.root.iterdir() if _GEN.match(e.name))
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
         """Replace named graphs in one new generation."""
@@ -282,8 +357,19 @@ class OxigraphStore(Store):
         )
 
     def dump(self, out: BinaryIO, media_type: str = NQUADS) -> None:
-        """Write every quad of the published generation."""
-        self.reader().dump(out, format=RDF_FORMATS[media_type])
+        """Write every quad of the published generation's named graphs (N-Quads or TriG)."""
+        fmt = RDF_FORMATS[media_type if media_type in (NQUADS, TRIG) else NQUADS]
+        ox.serialize(self.quads(), out, format=fmt)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of one named graph, or of all of them, from the published generation."""
+        reader = self.reader()
+        if graph is not None:
+            yield from reader.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            return
+        for q in reader.quads_for_pattern(None, None, None):
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                yield q
 
     def version(self) -> str:
         """The name of the published generation (changes with every write)."""
@@ -296,18 +382,33 @@ class OxigraphStore(Store):
             self._reader_target = None
 
 
-def _os_error(exc: OSError, root: Path) -> Exception:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_NOT_WRITABLE = (errno.EACCES, errno.EROFS, errno.EPERM)
+
+
+def _os_error(exc: OSError, root: Path) -> StoreUnavailableError:
+    """Our error for an I/O failure while writing, saying what to do.
+
+    RocksDB's errors reach Python as ``OSError`` without an errno, with the system's message in
+    the text, so both are looked at.
+    """
+    text = str(exc)
+    if exc.errno in _DISK_FULL or any(
+        words in text for words in ("No space left", "Disk quota", "File too large")
+    ):
         return StoreUnavailableError(
-            f"the disk holding {root} is full; free space and run the build again "
+            f"the disk holding {root} is full ({text}); free space and run the build again "
             "(the store still serves its last complete graph)"
         )
-    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+    if exc.errno in _NOT_WRITABLE or any(
+        words in text for words in ("Read-only file system", "Permission denied")
+    ):
         return StoreUnavailableError(
-            f"cannot write the store at {root}: {exc.strerror}; make the directory writable "
-            "or choose another with POLICYKG_STORE=oxigraph:PATH"
+            f"cannot write the store at {root} ({text}); make the directory writable "
+            "or choose another with POLICYKG_STORE=oxigraph:PATH "
+            "(the store still serves its last complete graph)"
         )
-    return StoreUnavailableError(f"cannot write the store at {root}: {exc}")
+    return StoreUnavailableError(f"cannot write the store at {root}: {text}")
 
 
 def _bounded_by_limit(sparql: str, max_rows: int) -> bool:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.servers import oxigraph_server, virtuoso_server  # noqa: F401 - fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
