@@ -207,7 +207,7 @@ def _errors(*codes: str) -> dict[str, Any]:
 
 def _success(query: CannedQuery) -> dict[str, Any]:
     headers = {"ETag": {"$ref": "#/components/headers/ETag"}}
-    if query.kind in ("select", "ask"):
+    if query.kind == "select":
         if query.pagination:
             headers["Link"] = {"$ref": "#/components/headers/Link"}
         content = {

@@ -65,7 +65,7 @@ QUERY_PAGE = "/sparql"
 
 def formats_for(query: CannedQuery) -> dict[str, str]:
     """The ``?format=`` names a query's results come in, default first."""
-    return SELECT_FORMATS if query.kind in ("select", "ask") else GRAPH_FORMATS
+    return SELECT_FORMATS if query.kind == "select" else GRAPH_FORMATS
 
 
 def negotiate(offered: Mapping[str, str], wanted: str | None) -> str:
@@ -225,7 +225,7 @@ def run_canned(
     bound, shown = prepared or prepare(query, values)
     answer = Answer(query, bound, shown, page=page, size=size)
     timeout = query_timeout(svc, query)
-    if query.kind not in ("select", "ask"):
+    if query.kind != "select":
         result = svc.run(bound, accept=(graph_media,), timeout=timeout)
         answer.body, answer.media_type, answer.truncated = (
             result.body, result.media_type, result.truncated
@@ -241,7 +241,7 @@ def run_canned(
         bindings = bindings[:size]
     answer.bindings = bindings
     answer.truncated = result.truncated
-    if count and query.kind == "select":
+    if count:
         counted = svc.run(count_query(bound), accept=(SRJ,), timeout=timeout)
         total = json.loads(counted.body)["results"]["bindings"]
         answer.total = int(total[0]["total"]["value"]) if total else 0
@@ -538,7 +538,7 @@ def query_results(name: str) -> Response:
     count = _flag("count", controls.get("count"))
     if count and not size:
         raise ParamError("count", f"{query.name} is not paginated; count does not apply")
-    graph_media = media if query.kind not in ("select", "ask") and media != JSONLD else NTRIPLES
+    graph_media = media if query.kind != "select" and media != JSONLD else NTRIPLES
     prepared = prepare(query, values)
     etag = etag_for("results", name, prepared[0], media, str(page), str(size), str(count))
     cached = not_modified(etag)
@@ -546,7 +546,7 @@ def query_results(name: str) -> Response:
         return cached
     answer = run_canned(query, values, page=page, size=size, count=count,
                         graph_media=graph_media, prepared=prepared)
-    if query.kind not in ("select", "ask"):
+    if query.kind != "select":
         return finish(_graph_response(query, answer, media), etag)
     links = page_links(answer, "rest.query_results",
                        count="true" if count else None)

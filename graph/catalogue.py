@@ -375,6 +375,11 @@ def load_query(path: Path) -> CannedQuery:
         kind = query.kind
     except CatalogueError as exc:
         raise CatalogueError(f"{path.name}: {exc}") from None
+    if kind not in ("select", "construct"):
+        raise CatalogueError(
+            f"{path.name}: a canned query is a SELECT (a table) or a CONSTRUCT (a graph), "
+            f"not {kind.upper()}"
+        )
     if kind == "select" and not header.get("columns"):
         raise CatalogueError(f"{path.name}: a SELECT query declares its `columns`")
     return query

@@ -199,6 +199,12 @@ def test_the_header_schema_refuses_bad_headers(
     assert message in str(caught.value)
 
 
+def test_only_select_and_construct_are_canned(tmp_path: Path) -> None:
+    ask = GOOD.replace("SELECT ?region ?m WHERE {", "ASK {").replace("ORDER BY ?m\n", "")
+    with pytest.raises(CatalogueError, match=r"SELECT .* or a CONSTRUCT"):
+        load_query(write(tmp_path, ask))
+
+
 def test_bad_names_and_yaml_are_refused(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="snake_case"):
         load_query(write(tmp_path, GOOD, name="Bad-Name"))
