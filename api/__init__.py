@@ -39,17 +39,24 @@ def create_app(
 
     Raises:
         graph.errors.ConfigError: a setting is invalid (the message names the valid forms).
+        graph.ontology.OntologyError: the ontology or shapes file is corrupt or cut short.
     """
     from flask import Flask
 
     from api.services import Services
     from graph.config import load_settings
+    from graph.ontology import check_ontology
 
     settings = settings or load_settings(**dict(test_config or {}))
+    check_ontology()  # a corrupt or cut-short ontology stops start-up, naming file and line
     app = Flask(__name__)
     app.config.from_mapping(JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=settings.max_upload)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["policykg"] = Services.open(settings, store=store, queries=queries)
+
+    from api import observability
+
+    observability.init_app(app)  # first: its timer starts before the other hooks run
 
     from api import errors, rest, sparql
 

@@ -11,6 +11,7 @@ from graph.catalogue import ParamError
 from graph.errors import (
     ConfigError,
     NotAcceptableError,
+    QueryMemoryError,
     QueryRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -28,6 +29,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     QueryRefusedError: (403, "Forbidden operation"),
     NotAcceptableError: (406, "Not Acceptable"),
     QueryTimeoutError: (503, "Query timeout"),
+    QueryMemoryError: (503, "Query too large"),
     StoreBusyError: (503, "Store busy"),
     StoreUnavailableError: (503, "Store unavailable"),
     ConfigError: (500, "Configuration error"),

@@ -40,6 +40,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             for name, message in report.failures:
                 print(f"policykg: refused {name}: {message}", file=sys.stderr)
     app = create_app(settings=settings)
+    from api.observability import enable_access_log
+
+    enable_access_log()  # one JSON line per request on stderr
     print(
         f"policykg: serving {settings.store} on http://{settings.host}:{settings.port}/ "
         f"(SPARQL at /sparql, REST at /api/v1)",

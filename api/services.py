@@ -12,6 +12,7 @@ from flask import current_app
 
 from graph.catalogue import CannedQuery, class_members, load_catalogue
 from graph.config import Settings
+from graph.errors import QueryTimeoutError
 from graph.executor import Executor, make_executor
 from graph.namespace import PREFIXES
 from graph.store import DatasetSpec, QueryResult, Store, open_store
@@ -26,8 +27,11 @@ class Services:
     catalogue: dict[str, CannedQuery]
     executor: Executor | None = None
     """Runs queries under the limits (worker processes for ``oxigraph:``); made by ``open``."""
+    timeouts: int = 0
+    """Queries stopped at the time limit since the app started (for ``/metrics``)."""
     _members: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _count_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(
@@ -37,7 +41,8 @@ class Services:
         of ``.rq`` files, replaces the packaged one)."""
         store = store or open_store(settings.store)
         executor = make_executor(
-            store, workers=settings.query_workers, allow_service=settings.allow_service
+            store, workers=settings.query_workers, allow_service=settings.allow_service,
+            memory=settings.query_memory,
         )
         return cls(settings, store, load_catalogue(queries), executor)
 
@@ -60,14 +65,20 @@ class Services:
                 self.store,
                 workers=self.settings.query_workers,
                 allow_service=self.settings.allow_service,
+                memory=self.settings.query_memory,
             )
-        return self.executor.run(
-            sparql,
-            accept=accept,
-            dataset=dataset,
-            max_rows=self.settings.max_rows if max_rows is None else max_rows,
-            timeout=self.settings.query_timeout if timeout is None else timeout,
-        )
+        try:
+            return self.executor.run(
+                sparql,
+                accept=accept,
+                dataset=dataset,
+                max_rows=self.settings.max_rows if max_rows is None else max_rows,
+                timeout=self.settings.query_timeout if timeout is None else timeout,
+            )
+        except QueryTimeoutError:
+            with self._count_lock:
+                self.timeouts += 1
+            raise
 
     def close(self) -> None:
         """Stop the query workers (the store stays open for whoever passed it in)."""

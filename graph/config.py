@@ -39,6 +39,8 @@ class Settings:
     """What a build does with data that violates the SHACL shapes: ``refuse`` or ``warn``."""
     query_workers: int = 2
     """Worker processes that run SPARQL queries (so that a runaway query can be stopped)."""
+    query_memory: int = 1024
+    """MiB of memory each query worker may allocate; a query that needs more is stopped (503)."""
     allow_service: bool = False
     """Whether SPARQL ``SERVICE`` may reach other endpoints. Off: no outbound request."""
     page_size: int = 50

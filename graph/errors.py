@@ -31,6 +31,10 @@ class QueryTimeoutError(GraphError):
     """A query ran past its time limit and was stopped."""
 
 
+class QueryMemoryError(GraphError):
+    """A query needed more memory than a query worker may use, and was stopped."""
+
+
 class QueryRefusedError(GraphError):
     """A query asks for something this deployment does not allow (SERVICE, LOAD, an update)."""
 

@@ -40,13 +40,23 @@ from pathlib import Path
 from typing import Any
 
 from graph import errors
-from graph.errors import GraphError, QueryTimeoutError, StoreUnavailableError
+from graph.errors import (
+    GraphError,
+    QueryMemoryError,
+    QueryTimeoutError,
+    StoreUnavailableError,
+)
 from graph.sparql_text import check_text
 from graph.store import DatasetSpec, QueryResult, Store, StoreSpec
 
 log = logging.getLogger(__name__)
 
 _READY = b"ready"
+_MEMORY_MESSAGE = (
+    "the query needed more memory than a query worker may use and was stopped; narrow it "
+    "(add LIMIT, avoid ORDER BY or GROUP BY over large joins) or ask for a larger "
+    "POLICYKG_QUERY_MEMORY"
+)
 
 
 class QueryFailedError(GraphError, ValueError):
@@ -123,12 +133,14 @@ class InlineExecutor(Executor):
 
 
 def _worker_entry() -> None:
-    """``python -c`` entry of a worker: ``argv`` = read fd, write fd, store spec as JSON."""
+    """``python -c`` entry of a worker: ``argv`` = read fd, write fd, store spec as JSON and
+    the memory limit in MiB (0: none)."""
     import json
     import sys
 
     _die_with_parent()
     read_fd, write_fd, spec = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
+    _limit_memory(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     _worker_main(
         Connection(read_fd, writable=False), Connection(write_fd, readable=False), StoreSpec(**spec)
     )
@@ -144,6 +156,25 @@ def _die_with_parent() -> None:
         libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: the closed pipe still ends the worker after its query
+
+
+def _limit_memory(mib: int) -> None:
+    """Cap what this worker may allocate (``RLIMIT_DATA``: heap and anonymous mappings).
+
+    A query that sorts or groups a cartesian product allocates gigabytes within seconds, well
+    before its time limit. Past the cap, Oxigraph's allocation fails and the process aborts
+    (Rust aborts on allocation failure); the parent sees the worker die and answers
+    :class:`~graph.errors.QueryMemoryError`. Memory-mapped store files do not count.
+    """
+    if mib <= 0:
+        return
+    try:
+        import resource
+
+        limit = mib * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    except (ImportError, ValueError, OSError) as exc:  # not Linux, or a lower hard limit
+        log.warning("cannot limit the query worker's memory to %d MiB: %s", mib, exc)
 
 
 def _worker_main(inbox: Connection, outbox: Connection, spec: StoreSpec) -> None:
@@ -166,6 +197,8 @@ def _worker_main(inbox: Connection, outbox: Connection, spec: StoreSpec) -> None
             reply: tuple[Any, ...] = ("error", type(exc).__name__, str(exc), _extra(exc))
         except OSError as exc:
             reply = ("error", "StoreUnavailableError", f"cannot read the store: {exc}", None)
+        except MemoryError:
+            reply = ("error", "QueryMemoryError", _MEMORY_MESSAGE, None)
         except BaseException as exc:  # includes pyo3's PanicException
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
@@ -220,7 +253,7 @@ class _Worker:
     server's ``__main__`` in every worker, which runs any script that lacks a main guard.
     """
 
-    def __init__(self, spec: StoreSpec) -> None:
+    def __init__(self, spec: StoreSpec, memory: int = 0) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         env = dict(os.environ)
@@ -234,6 +267,7 @@ class _Worker:
                     str(to_child_r),
                     str(from_child_w),
                     json.dumps(asdict(spec)),
+                    str(memory),
                 ],
                 pass_fds=(to_child_r, from_child_w),
                 stdin=subprocess.DEVNULL,
@@ -276,9 +310,10 @@ class _Pool:
     would take its worker with it.
     """
 
-    def __init__(self, spec: StoreSpec, start_timeout: float) -> None:
+    def __init__(self, spec: StoreSpec, start_timeout: float, memory: int = 0) -> None:
         self.spec = spec
         self.start_timeout = start_timeout
+        self.memory = memory
         self.idle: queue.Queue[_Worker] = queue.Queue()
         self.workers: set[_Worker] = set()
         self.lock = threading.Lock()
@@ -301,7 +336,7 @@ class _Pool:
                 time.sleep(delay)
             worker = None
             try:
-                worker = _Worker(self.spec)
+                worker = _Worker(self.spec, self.memory)
                 threading.Thread(
                     target=self._await_ready, args=(worker, delay), name="policykg-query-start",
                     daemon=True,
@@ -349,9 +384,18 @@ class WorkerPool:
     it, as the tests do), so the processes exist once per store, not once per app.
     """
 
-    def __init__(self, spec: StoreSpec, *, workers: int = 2, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        spec: StoreSpec,
+        *,
+        workers: int = 2,
+        start_timeout: float = 60.0,
+        memory: int | None = None,
+    ) -> None:
         self.size = max(1, workers)
-        self._pool = _Pool(_absolute(spec), start_timeout)
+        self.memory = memory or 0
+        """MiB each worker may allocate (0: no limit)."""
+        self._pool = _Pool(_absolute(spec), start_timeout, self.memory)
         self._start_lock = threading.Lock()
         self._started = False
         self.users = 0
@@ -427,7 +471,12 @@ class WorkerPool:
                 )
             reply, body = _read_reply(worker.inbox)
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            aborted = self.memory and _aborted(worker)
             self._pool.discard(worker)
+            if aborted:
+                raise QueryMemoryError(
+                    f"{_MEMORY_MESSAGE} (the limit is {self.memory} MiB)"
+                ) from None
             raise StoreUnavailableError(
                 f"the query worker stopped unexpectedly ({exc or type(exc).__name__}); "
                 "a new one is starting, try again"
@@ -460,15 +509,26 @@ class WorkerPool:
             return worker
 
 
+def _aborted(worker: _Worker) -> bool:
+    """Whether a worker that stopped answering died of SIGABRT (a failed allocation)."""
+    import signal
+
+    try:
+        code = worker.process.wait(2)
+    except subprocess.TimeoutExpired:
+        return False
+    return code == -signal.SIGABRT
+
+
 _POOLS: weakref.WeakKeyDictionary[Store, WorkerPool] = weakref.WeakKeyDictionary()
 _POOLS_LOCK = threading.Lock()
 
 
-def _acquire_pool(store: Store, workers: int) -> WorkerPool:
+def _acquire_pool(store: Store, workers: int, memory: int | None = None) -> WorkerPool:
     with _POOLS_LOCK:
         pool = _POOLS.get(store)
         if pool is None or pool.closed:
-            pool = _POOLS[store] = WorkerPool(store.spec, workers=workers)
+            pool = _POOLS[store] = WorkerPool(store.spec, workers=workers, memory=memory)
         else:
             pool.grow(workers)
         pool.users += 1
@@ -488,9 +548,16 @@ def _release_pool(store: Store, pool: WorkerPool) -> None:
 class PooledExecutor(Executor):
     """Runs queries in the store's shared :class:`WorkerPool`."""
 
-    def __init__(self, store: Store, *, workers: int = 2, allow_service: bool = False) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int = 2,
+        allow_service: bool = False,
+        memory: int | None = None,
+    ) -> None:
         super().__init__(store, allow_service=allow_service)
-        self.pool = _acquire_pool(store, workers)
+        self.pool = _acquire_pool(store, workers, memory)
         self._released = False
 
     @property
@@ -521,9 +588,14 @@ class PooledExecutor(Executor):
 
 
 def make_executor(
-    store: Store, *, workers: int = 2, allow_service: bool = False
+    store: Store, *, workers: int = 2, allow_service: bool = False, memory: int | None = None
 ) -> Executor:
-    """The executor that suits ``store``: worker processes for ``oxigraph:``, inline otherwise."""
+    """The executor that suits ``store``: worker processes for ``oxigraph:``, inline otherwise.
+
+    ``memory`` caps what each worker process may allocate, in MiB (see :func:`_limit_memory`).
+    """
     if getattr(store, "spec", None) is not None and store.spec.kind == "oxigraph":
-        return PooledExecutor(store, workers=workers, allow_service=allow_service)
+        return PooledExecutor(
+            store, workers=workers, allow_service=allow_service, memory=memory
+        )
     return InlineExecutor(store, allow_service=allow_service)

@@ -74,6 +74,12 @@ def build_lexicon(
         graph.parse(path, format=rdflib.util.guess_format(str(path)) or "turtle")
     except Exception as exc:  # rdflib raises parser-specific errors
         raise ValueError(f"cannot read the ontology {str(path)!r}: {exc}") from exc
+    from graph.ontology import OntologyError, check_ontology
+
+    try:  # a corrupt file is refused with its exact line (rdflib's line numbers can be off)
+        check_ontology(path)
+    except OntologyError as exc:
+        raise OntologyError(f"cannot read the ontology: {exc}") from None
     lexicon = _from_graph(graph, id_base)
     with _LOCK:
         _CACHE[key] = lexicon

@@ -41,8 +41,91 @@ _NODE_TYPES = (
 _SECTION = {t: i for i, t in enumerate(_NODE_TYPES)}
 
 
-class OntologyError(GraphError):
+class OntologyError(GraphError, ValueError):
     """The ontology file cannot be read or rendered; the message says which file and why."""
+
+
+_CHECKED: set[tuple[str, int, int]] = set()
+
+
+def check_ontology(*paths: str | Path, complete: bool | None = None) -> None:
+    """Refuse a corrupt or partial ontology (or shapes) file, naming the file and the line.
+
+    Start-up (``create_app``, ``policykg build``, ``policykg serve``) calls this first, so a file
+    damaged by a bad edit, a failed checkout or a disk that filled up stops everything with
+    ``FILE, line L, column C: what is wrong`` instead of a half-built lexicon or an upload that
+    fails later. Oxigraph's parser is used for its exact positions (a few milliseconds); a file
+    that passed is not parsed again until it changes.
+
+    Args:
+        paths: the files to check; the packaged ``policykg.ttl`` and ``shapes.ttl`` when none.
+        complete: also check that the ontology defines every term of
+            :class:`graph.namespace.POL` (a file cut at a statement boundary still parses);
+            by default only for the packaged ontology.
+
+    Raises:
+        OntologyError: a file is missing, unreadable, not valid RDF, or cut short.
+    """
+    import pyoxigraph as ox
+
+    from ontology import SHAPES_TTL
+
+    if not paths:
+        targets = [(ontology_path(), True if complete is None else complete),
+                   (Path(str(SHAPES_TTL)), False)]
+    else:
+        targets = [(Path(p), bool(complete)) for p in paths]
+    for path, whole in targets:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            raise OntologyError(
+                f"{path}: cannot read the ontology file ({exc.strerror or exc}); restore it "
+                "(git checkout ontology/)"
+            ) from None
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key in _CHECKED:
+            continue
+        suffix = path.suffix.lower().lstrip(".")
+        fmt = ox.RdfFormat.RDF_XML if suffix == "owl" else (
+            ox.RdfFormat.from_extension(suffix) or ox.RdfFormat.TURTLE
+        )
+        subjects: set[str] = set()
+        try:
+            for quad in ox.parse(path=str(path), format=fmt):
+                if whole and isinstance(quad.subject, ox.NamedNode):
+                    subjects.add(quad.subject.value)
+        except SyntaxError as exc:
+            text = str(exc.msg or exc)
+            message = text.split(": ", 1)[-1] if text.startswith("Parser error") else text
+            raise OntologyError(
+                f"{path}, line {exc.lineno}, column {exc.offset}: {message}; the file is "
+                "corrupt or cut short: fix it or restore it (git checkout ontology/)"
+            ) from None
+        except OSError as exc:
+            raise OntologyError(f"{path}: cannot read the ontology file ({exc})") from None
+        if whole:
+            _check_complete(path, subjects)
+        _CHECKED.add(key)
+
+
+def _check_complete(path: Path, subjects: set[str]) -> None:
+    from graph.namespace import POL
+
+    namespace = str(POL._NS)
+    missing = sorted(
+        name for name in POL.__annotations__
+        if not name.startswith("_") and f"{namespace}{name}" not in subjects
+    )
+    if missing:
+        with path.open("rb") as f:
+            lines = sum(1 for _ in f)
+        shown = ", ".join(f"pol:{name}" for name in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise OntologyError(
+            f"{path}, line {lines}: the ontology ends here without defining {shown}{more}; "
+            "the file looks cut short: restore it (git checkout ontology/)"
+        )
 
 
 def ontology_path(path: str | Path | None = None) -> Path:
@@ -299,9 +382,11 @@ def check_sources(*, ttl: Path | None = None, owl: Path | None = None) -> None:
     silently ignored, so stop and say how to keep it or drop it.
 
     Raises:
-        OntologyError: the ``.owl`` is newer than the ``.ttl`` and differs from its rendering.
+        OntologyError: the ``.ttl`` is corrupt (:func:`check_ontology`), or the ``.owl`` is
+            newer than the ``.ttl`` and differs from its rendering.
     """
     owl, ttl = owl or Path(str(ONTOLOGY_OWL)), ontology_path(ttl)
+    check_ontology(ttl, complete=True)
     if not owl.is_file() or not ttl.is_file() or owl.stat().st_mtime <= ttl.stat().st_mtime:
         return
     if not render_owl(check=True, ttl=ttl, owl=owl):

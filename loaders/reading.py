@@ -28,6 +28,13 @@ PDF = "application/pdf"
 MEDIA_TYPES = (TEXT, HTML, DOCX, PDF)
 
 MAX_BYTES = 50 * 1024 * 1024
+MAX_CHARS = 500_000
+"""Characters of text a document may have (the longest national plans have about 150 000);
+extraction time grows faster than the text, so a bigger input is refused rather than read."""
+MAX_DOCX_PART = 32 * 1024 * 1024
+"""Uncompressed bytes one XML part of a .docx may have (a long document's is a few MB)."""
+MAX_DOCX_TOTAL = 128 * 1024 * 1024
+"""Uncompressed bytes all parts of a .docx may have together (zip bombs declare far more)."""
 
 _BINARY_MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -41,6 +48,7 @@ _BINARY_MAGIC = {
     b"\xd0\xcf\x11\xe0": "a legacy Office file (.doc/.xls); save it as .docx",
 }
 _HTML_SNIFF_RE = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|div|p|table|title)\b", re.I)
+_DTD_RE = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 
 
@@ -107,6 +115,7 @@ def read_text(
         elif kind != TEXT:
             raise LoaderError(f"{kind} cannot be given as text; pass the bytes", source=name)
         _check_not_empty(text, name)
+        _check_length(text, name)
         return SourceText(text, kind, None, name, digest)
     else:
         raise LoaderError(
@@ -144,6 +153,7 @@ def _read_bytes(data: bytes, name: str | None, media_type: str | None) -> Source
         if kind == HTML:
             text = _html_text(text, name)
     _check_not_empty(text, name)
+    _check_length(text, name)
     log.debug("read %s as %s (%s), %d characters", name, kind, encoding, len(text))
     return SourceText(text, kind, encoding, name, digest)
 
@@ -157,13 +167,14 @@ def _sniff(data: bytes, name: str | None) -> str | None:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
+                if "word/document.xml" in names:
+                    _check_docx_parts(archive, name)
+                    return DOCX
         except zipfile.BadZipFile:
             raise LoaderError(
                 "the file starts like a ZIP/.docx archive but is broken (byte offset 0); "
                 "save the document again", source=name
             ) from None
-        if "word/document.xml" in names:
-            return DOCX
         raise LoaderError(
             "the file is a ZIP archive but not a Word .docx (no word/document.xml); give the "
             "document itself as .txt, .html, .docx or .pdf", source=name, offset=0
@@ -175,6 +186,49 @@ def _sniff(data: bytes, name: str | None) -> str | None:
                 source=name, offset=0,
             )
     return None
+
+
+def _check_docx_parts(archive: zipfile.ZipFile, name: str | None) -> None:
+    """Refuse a .docx that would expand too far (a zip bomb) or whose XML declares a DTD.
+
+    Sizes are read from the archive's directory before anything is decompressed; Python's
+    ``zipfile`` never inflates a member past its declared size (it fails the CRC check), so a
+    lying directory cannot get around this. Word never writes a DTD, and entity declarations
+    are how XML expands a few bytes into gigabytes ("billion laughs") or reads other files.
+    """
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_DOCX_PART:
+            raise LoaderError(
+                f"the .docx part {info.filename} would expand to {info.file_size:,} bytes, more "
+                f"than the {MAX_DOCX_PART:,} a document needs; refused as a possible zip bomb "
+                "(save the document again, or split it)", source=name, offset=0,
+            )
+    if total > MAX_DOCX_TOTAL:
+        raise LoaderError(
+            f"the .docx would expand to {total:,} bytes, more than the {MAX_DOCX_TOTAL:,} a "
+            "document needs; refused as a possible zip bomb (save it again without large "
+            "embedded files)", source=name, offset=0,
+        )
+    for info in archive.infolist():
+        if info.filename.endswith((".xml", ".rels")):
+            with archive.open(info) as part:
+                head = part.read(4096)
+            if _DTD_RE.search(head):
+                raise LoaderError(
+                    f"the .docx part {info.filename} declares a DTD or XML entities, which Word "
+                    "never writes (they can expand to gigabytes or read other files); save the "
+                    "document again from Word or LibreOffice", source=name, offset=0,
+                )
+
+
+def _check_length(text: str, name: str | None) -> None:
+    if len(text) > MAX_CHARS:
+        raise LoaderError(
+            f"the document has {len(text):,} characters of text, more than the {MAX_CHARS:,} a "
+            "policy document may have; split it into its parts", source=name,
+        )
 
 
 def decode(data: bytes, name: str | None = None) -> tuple[str, str]:
