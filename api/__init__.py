@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # the CLI imports this package to find `serve`: keep that imp
 
     from flask import Flask
 
-    from api.services import Services
     from graph.config import Settings
     from graph.store import Store
 
@@ -43,7 +42,6 @@ def create_app(
     """
     from flask import Flask
 
-    from api.services import Services
     from graph.config import load_settings
     from graph.ontology import check_ontology
 
@@ -82,8 +80,3 @@ def create_app(
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(charts.bp)
     return app
-
-
-def services(app: Flask) -> Services:
-    """The services an app was built with."""
-    return app.extensions["policykg"]
