@@ -42,6 +42,7 @@ def create_app(
     """
     from flask import Flask
 
+    from api.services import Services
     from graph.config import load_settings
     from graph.ontology import check_ontology
 
