@@ -2,8 +2,10 @@
 
 Reads the individuals the extractor recognises (ministries, region types, provinces, industry
 classes, instruments, instrument types) with every label an ontologist gave them, so adding a
-``skos:altLabel`` in Protégé changes what the next build finds. Built once per ontology file and
-cached: the CLI and the server ask for it many times.
+``skos:altLabel`` in Protégé changes what the next build finds; for ministries also the codes
+their document numbers begin with (``skos:hiddenLabel``), for instruments and industries the
+departments whose remit covers them (``pol:administeredBy``, ``pol:overseenBy``). Built once per
+ontology file and cached: the CLI and the server ask for it many times.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ _KINDS: tuple[tuple[str, ConceptKind], ...] = (
     ("PolicyInstrument", "instrument"),
     ("InstrumentType", "itype"),
 )
+# Who runs an instrument or oversees an industry (sub-properties of pol:withinRemitOf, read
+# one by one: the lexicon is built without a reasoner).
+_REMIT = (POL.withinRemitOf, POL.administeredBy, POL.overseenBy)
 _CACHE: OrderedDict[tuple[str, int, int, str], Lexicon] = OrderedDict()
 _CACHE_SIZE = 8
 _LOCK = threading.Lock()
@@ -69,17 +74,17 @@ def build_lexicon(
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    graph = rdflib.Graph()
-    try:
-        graph.parse(path, format=rdflib.util.guess_format(str(path)) or "turtle")
-    except Exception as exc:  # rdflib raises parser-specific errors
-        raise ValueError(f"cannot read the ontology {str(path)!r}: {exc}") from exc
     from graph.ontology import OntologyError, check_ontology
 
     try:  # a corrupt file is refused with its exact line (rdflib's line numbers can be off)
         check_ontology(path)
     except OntologyError as exc:
         raise OntologyError(f"cannot read the ontology: {exc}") from None
+    graph = rdflib.Graph()
+    try:
+        graph.parse(path, format=rdflib.util.guess_format(str(path)) or "turtle")
+    except Exception as exc:  # rdflib raises parser-specific errors
+        raise ValueError(f"cannot read the ontology {str(path)!r}: {exc}") from exc
     lexicon = _from_graph(graph, id_base)
     with _LOCK:
         _CACHE[key] = lexicon
@@ -128,6 +133,10 @@ def _from_graph(graph: rdflib.Graph, id_base: str) -> Lexicon:
             keywords = tuple(sorted({str(o) for o in graph.objects(subject, POL.mandateKeyword)
                                      if str(o).strip()}))
             itypes = sorted(str(o) for o in graph.objects(subject, POL.instrumentType))
+            codes = tuple(sorted({str(o) for o in graph.objects(subject, SKOS.hiddenLabel)
+                                  if isinstance(o, rdflib.Literal) and str(o).strip()}))
+            remit = tuple(sorted({str(o) for p in _REMIT for o in graph.objects(subject, p)
+                                  if isinstance(o, rdflib.URIRef)}))
             concepts[iri] = Concept(
                 iri=iri,
                 kind=kind,
@@ -138,6 +147,8 @@ def _from_graph(graph: rdflib.Graph, id_base: str) -> Lexicon:
                 mandate_keywords=keywords,
                 instrument_type=itypes[0] if itypes else None,
                 regions=tuple(sorted(str(o) for o in graph.objects(subject, POL.inRegion))),
+                document_codes=codes if kind == "ministry" else (),
+                remit=remit if kind in {"instrument", "industry"} else (),
             )
             if kind == "itype":
                 words = tuple(sorted({str(o) for o in graph.objects(subject, POL.typeKeyword)

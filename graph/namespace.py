@@ -47,6 +47,8 @@ class POL(DefinedNamespace):
     UrbanRegionType: URIRef  # A kind of city or town by size, function or rank: central cities,
 
     # Object properties
+    administeredBy: URIRef  # A department that makes, issues or runs the instrument.
+    administers: URIRef  # An instrument the department runs; the inverse of pol:administeredBy.
     comprisedIn: URIRef  # A composite region type that names this one; the inverse of
     comprises: URIRef  # A region type that the composite names (中西部 → the central and the
     concernsIndustry: URIRef  # An industry class the measure is about.
@@ -71,8 +73,11 @@ class POL(DefinedNamespace):
     issuedBy: URIRef  # A department that issued the document, in the order the document lists …
     leadIssuer: URIRef  # The first issuer the document lists, the lead department; the prefix
     ofMeasure: URIRef  # The measure the attribution is about.
+    oversees: URIRef  # An industry class the department manages; the inverse of pol:overseenBy.
+    overseenBy: URIRef  # The department that manages the industry (narrower classes inherit it).
     ownedBy: URIRef  # A department responsible for the measure; every ownership has a
     owns: URIRef  # A measure the department is responsible for; the inverse of pol:ownedBy.
+    remitCovers: URIRef  # An instrument or industry class within the department's remit.
     targetedBy: URIRef  # A measure that addresses the region type; the inverse of
     targetsRegion: URIRef  # A region type the measure addresses; composites are expanded (中西部 →
     toMinistry: URIRef  # The department the attribution gives the measure to.
@@ -80,6 +85,7 @@ class POL(DefinedNamespace):
     transfersTo: URIRef  # For a transfer measure: the region type industry moves to.
     typeOfInstrument: URIRef  # An instrument of this type; the inverse of pol:instrumentType.
     usesInstrument: URIRef  # A concrete instrument the measure uses.
+    withinRemitOf: URIRef  # A department whose remit covers the concept (instrument or industry).
 
     # Data properties
     actionVerb: URIRef  # The leading policy verb of the measure (引导, 支持, 鼓励, 推动, 严格 …).

@@ -21,7 +21,7 @@ from loaders import genre
 from loaders.matching import Hit, Matcher
 
 _ABBREVIATION_RE = re.compile(r"（以下(?:简称|称)[“\"]?(?P<abbr>[^）”\"，；。]{1,16})[”\"]?）")
-_STOP_VERB_RE = re.compile("|".join(
+STOP_VERB_RE = re.compile("|".join(
     re.escape(v) for v in sorted({*genre.POLICY_VERBS, *genre.OBJECT_VERBS}, key=len, reverse=True)
 ))
 _QUANTIFIERS = ("一批", "一系列", "一些", "若干", "多个", "各类", "各种", "一个", "一级")
@@ -110,7 +110,7 @@ def short_form_hits(
             if any(taken[b:e]):
                 continue
             before = text[b - 1] if b else "\n"
-            verb = _STOP_VERB_RE.search(text, max(0, b - 4), b)
+            verb = STOP_VERB_RE.search(text, max(0, b - 4), b)
             bare = (not "\u4e00" <= before <= "\u9fff" or before in genre.PHRASE_BREAKERS
                     or (verb is not None and verb.end() == b))
             if bare:
@@ -154,10 +154,12 @@ def _cut_at_verbs(text: str, start: int, head_begin: int, kind: str) -> int:
         while at >= 0:
             shielded[at - start: at - start + len(compound)] = b"\x01" * len(compound)
             at = text.find(compound, at + 1, head_begin)
-    cuts = [m for m in _STOP_VERB_RE.finditer(text, start, head_begin)
+    cuts = [m for m in STOP_VERB_RE.finditer(text, start, head_begin)
             if not shielded[m.start() - start]]
     if kind == "industry":
         return cuts[-1].end() if cuts else start
+    # verbs that live inside names (要素保障协调机制, 劳务对接机制) govern nothing
+    cuts = [m for m in cuts if m.group(0) not in genre.NAME_INTERNAL_VERBS]
     for cut in reversed(cuts):
         if head_begin - cut.end() >= genre.MIN_MODIFIER:
             return cut.end()
@@ -174,7 +176,7 @@ def _balance_quotes(text: str, start: int, head_begin: int) -> int:
     return start
 
 
-def _instrument_type(matcher: Matcher, label: str) -> str | None:
+def instrument_type(matcher: Matcher, label: str) -> str | None:
     """The instrument type whose keyword sits closest to the end of the phrase."""
     best: tuple[int, int] | None = None
     chosen = None
@@ -194,20 +196,21 @@ def discover(
     hits: list[Hit],
     matcher: Matcher,
     id_base: str,
-) -> list[Discovery]:
+) -> tuple[list[Discovery], list[Hit]]:
     """Instruments and industry classes the lexicon does not know, inside the given spans.
 
     Args:
         text: the view text.
         spans: view spans to search (the measures).
         hits: lexicon and abbreviation mentions (a discovery never overlaps one of its kind,
-            except that a known instrument followed by a head word is replaced, in ``hits``,
-            by the longer instrument they name together).
+            except that it may replace known instruments it wholly contains: a known
+            instrument followed by a head word (住所与经营场所分离登记 + 试点), or known names
+            inside a longer name that a verb opens (建立|对口合作工作协调机制)).
         matcher: for instrument-type hints.
         id_base: base of minted IRIs.
 
     Returns:
-        Discoveries in text order.
+        Discoveries in text order, and the known mentions they replace.
     """
     heads = {
         "instrument": tuple(sorted(genre.INSTRUMENT_HEADS, key=len, reverse=True)),
@@ -243,7 +246,7 @@ def discover(
                     iri = mint_iri(id_base, kind, label)
                     superseded.append(before)
                     out.append(Discovery(Hit(kind, before.begin, h_end, label, (iri,)), label, kind,
-                                         iri, _instrument_type(matcher, label)))
+                                         iri, instrument_type(matcher, label)))
                     mine[h_begin:h_end] = b"\x01" * (h_end - h_begin)
                     continue
                 follow = text[h_end:h_end + 2]
@@ -256,6 +259,9 @@ def discover(
                 start = _left_edge(text, h_begin, begin, names)
                 start = _cut_at_verbs(text, start, h_begin, kind)
                 start = _balance_quotes(text, start, h_begin)
+                straddled = [h for h in hits if h.kind == kind and h.begin < start < h.end]
+                if straddled:  # a breaker character inside a name (对|口合作) ends nothing
+                    start = straddled[0].begin
                 label = text[start:h_end]
                 modifier = text[start:h_begin]
                 if len(modifier.strip("“”")) < genre.MIN_MODIFIER and not (
@@ -266,86 +272,69 @@ def discover(
                     continue
                 if kind == "industry" and modifier.endswith(genre.GENERIC_ENDINGS):
                     continue
-                if _STOP_VERB_RE.fullmatch(modifier) or (
+                if STOP_VERB_RE.fullmatch(modifier) or (
                     kind == "instrument" and len(modifier) > 2 and modifier.endswith("企业")
                 ):
                     continue  # 支持示范区, 鼓励保险: a verb and its object; 上下游企业融资
+                inner: list[Hit] = []
                 if any(mine[start:h_end]):
-                    continue
+                    inner = [h for h in hits if h.kind == kind and start <= h.begin < h_end]
+                    # known names inside a longer one, with no verb between them and the head
+                    # (对口合作|工作协调|机制; not 创业板|上市|融资)
+                    whole = kind == "instrument" and bool(inner) and all(
+                        h.end <= h_begin and start <= h.begin for h in inner) and not any(
+                        m.group(0) not in genre.NAME_INTERNAL_VERBS
+                        for m in STOP_VERB_RE.finditer(text, max(h.end for h in inner), h_begin))
+                    if not whole or not inner or any(h in superseded for h in inner) or any(
+                            mine[start:min(h.begin for h in inner)]):
+                        continue
                 if kind == "industry" and all(covered[start:h_end]):
                     continue
                 iri = mint_iri(id_base, kind, label)
-                itype = _instrument_type(matcher, label) if kind == "instrument" else None
+                itype = instrument_type(matcher, label) if kind == "instrument" else None
                 out.append(Discovery(Hit(kind, start, h_end, label, (iri,)), label, kind, iri,
                                      itype))
+                superseded.extend(inner)
                 mine[start:h_end] = b"\x01" * (h_end - start)
     out.sort(key=lambda d: (d.hit.begin, d.hit.end))
-    for hit in superseded:
-        hits.remove(hit)
-    return out
+    return out, superseded
 
 
-def list_items(
-    text: str,
-    spans: list[tuple[int, int]],
-    hits: list[Hit],
-    id_base: str,
+def quoted_terms(
+    text: str, spans: list[tuple[int, int]], hits: list[Hit], matcher: Matcher, id_base: str
 ) -> list[Discovery]:
-    """Members of a list of industries: "纺织、服装、家电等劳动密集型产业" → 家电 is one too.
+    """Instruments the text coins in quotation marks.
 
-    A list closed by 等 + an industry (or 产业链/产业/行业), or coordinated with an industry
-    mention by 、/和/及/与, names industries in each item. Items the lexicon already knows keep
-    their mention; short unknown items become discovered industry classes.
+    “拿地即开工”审批模式 and “一项目一专班”服务机制: a quoted term and a head word name an
+    instrument (quotes included); “提前申报”等便利化措施, “园保贷”等融资产品: a quoted term
+    listed as an example of measures, products or ways is one (the term alone).
 
     Args:
         text: the view text.
         spans: the measures' view spans.
-        hits: every mention found so far (lexicon, abbreviations, discoveries).
+        hits: mentions found so far (a quoted term the lexicon knows is left to it).
+        matcher: for instrument-type hints.
         id_base: base of minted IRIs.
 
     Returns:
-        New discoveries.
+        The discoveries.
     """
     covered = bytearray(len(text) + 1)
     for hit in hits:
-        covered[hit.begin:hit.end] = b"\x01" * (hit.end - hit.begin)
-    # an industry mention that ends a noun phrase (not 物流 in 物流园区)
-    industry_starts = {h.begin for h in hits if h.kind == "industry"
-                       and (h.end >= len(text) or text[h.end] in genre.PHRASE_BREAKERS
-                            or not "\u4e00" <= text[h.end] <= "\u9fff")}
-    out: list[Discovery] = []
+        if hit.kind in {"instrument", "industry", "region", "ministry"}:
+            covered[hit.begin:hit.end] = b"\x01" * (hit.end - hit.begin)
+    out = []
     for begin, end in spans:
-        closers = [(m.start(), m.start()) for m in genre.LIST_CLOSER_RE.finditer(text, begin, end)]
-        closers += [(s - 1, s) for s in industry_starts
-                    if begin < s < end and text[s - 1] in genre.LIST_SEPARATORS + "等"]
-        for sep_at, _ in sorted(set(closers)):
-            pos = sep_at
-            while pos > begin:
-                item_end = pos
-                item_start = item_end
-                while item_start > begin and text[item_start - 1] not in genre.LIST_SEPARATORS \
-                        and text[item_start - 1] not in "，；。：（）“”" \
-                        and item_end - item_start < genre.MAX_LIST_ITEM + 4:
-                    item_start -= 1
-                cut = [m.end() for m in _STOP_VERB_RE.finditer(text, item_start, item_end)]
-                start = cut[-1] if cut else item_start
-                item = text[start:item_end]
-                stop_here = start > item_start or item_start <= begin or \
-                    text[item_start - 1] not in genre.LIST_SEPARATORS
-                if (
-                    2 <= len(item) <= genre.MAX_LIST_ITEM
-                    and all("\u4e00" <= c <= "\u9fff" for c in item)
-                    and not any(covered[start:item_end])
-                    and not any(c in genre.PHRASE_BREAKERS for c in item)
-                    and item not in genre.GENERIC_MODIFIERS
-                ):
-                    iri = mint_iri(id_base, "industry", item)
-                    out.append(Discovery(Hit("industry", start, item_end, item, (iri,)), item,
-                                         "industry", iri, None))
-                    covered[start:item_end] = b"\x01" * (item_end - start)
-                elif not all(covered[start:item_end]) and item:
-                    stop_here = True  # a non-item (a verb phrase, a region): the list ends
-                if stop_here:
-                    break
-                pos = item_start - 1
+        for match in genre.QUOTED_TERM_RE.finditer(text, begin, end):
+            if match["head"]:
+                b, e = match.start(), match.end("head")
+            else:
+                b, e = match.start("term"), match.end("term")
+            if any(covered[match.start("term"):match.end("term")]) or any(covered[b:e]):
+                continue
+            label = text[b:e]
+            iri = mint_iri(id_base, "instrument", label)
+            out.append(Discovery(Hit("instrument", b, e, label, (iri,)), label, "instrument",
+                                 iri, instrument_type(matcher, label)))
+            covered[b:e] = b"\x01" * (e - b)
     return out

@@ -93,6 +93,11 @@ ISSUE_VERB_RE = re.compile(
     r"(?:印发|发布|制定|出台|下发)"
 )
 SIGNATURE_SEPARATORS = " \u3000、，"
+# A line of issuers' names ends with an organ's name (…部, …委, …总局, …人民银行, …办公厅): a
+# title wrapped after the issuers continues on the next line with 关于.
+ISSUER_LINE_END_RE = re.compile(r"(?:部|委|委员会|局|署|银行|院|办公厅|办公室|人民政府)$")
+# A department's general office issues notices in its name (国家发展改革委办公厅).
+OFFICE_SUFFIX_RE = re.compile(r"(?:办公厅|办公室)")
 ATTACHMENT_RE = re.compile(r"^附件\s*\d*[：:]?")
 PUBLIC_NOTE_RE = re.compile(r"^（此件(?:公开发布|发至|不公开)[^）]*）$")
 
@@ -179,12 +184,42 @@ COMPOUND_MODIFIERS: tuple[str, ...] = ("承接产业转移", "承接产业", "�
 INDUSTRY_HEADS: tuple[str, ...] = ("制造业", "服务业", "产业", "行业", "加工")
 # Heads that name a sector even alone (服务业 = the service sector), unlike 产业/行业.
 SECTOR_HEADS: tuple[str, ...] = ("服务业", "制造业")
-# What closes a list of industries: "A、B、C等(重点)产业链/产业/行业".
+# What closes a list of industries, after its 等: a short phrase that ends in a word for a
+# class of industry ("…等传统特色产业", "…等特色农业", "…等智能制造装备", "…等产业转移").
 LIST_CLOSER_RE = re.compile(
-    r"等(?:重点|优势|特色|新兴|传统|主导|相关)?(?:产业链|产业|行业|服务业|制造业)"
+    r"[\u4e00-\u9fff]{0,6}?(?:产业链|产业集群|产业|行业|服务业|制造业|农业|工业|装备)"
 )
 LIST_SEPARATORS = "、和及与"
 MAX_LIST_ITEM = 8
+# Adjectives that narrow a class of industry: with a known class right after, the phrase
+# names that class (传统 + 特色产业, 优势 + 特色产业).
+CLASS_MODIFIERS: tuple[str, ...] = ("战略性", "传统", "新兴", "优势", "特色", "现代", "高端",
+                                    "先进", "绿色", "智能", "数字", "未来")
+# Nouns that name a segment of a known class after it (新能源汽车 + 零部件, 锂电 + 材料).
+INDUSTRY_SUFFIXES: tuple[str, ...] = ("零部件", "元器件", "材料", "装备", "设备", "器件")
+# Endings of a list member that name a sector though the lexicon does not know it (冰雪装备,
+# 精密仪器): a list closed by 等 needs one such member (or a known one) to be read as industries.
+SECTOR_ENDINGS: tuple[str, ...] = ("零部件", "元器件", "材料", "装备", "设备", "器件", "产品",
+                                   "机械", "器械", "仪器", "制造", "加工", "产业", "行业", "工业",
+                                   "食品", "医药", "能源", "电池", "服装")
+# A policy named after a tool is the tool (职业培训补贴 + 政策).
+POLICY_SUFFIX = "政策"
+# Heads of known instruments that a class of industry may narrow (特色产业 + 产业园区).
+PARK_HEADS: tuple[str, ...] = ("园区",)
+# Verbs that live inside instrument names and govern nothing there (要素保障协调机制,
+# 劳务对接机制, 发展评价机制 …): a discovered name is not cut after them.
+NAME_INTERNAL_VERBS: frozenset[str] = frozenset({
+    "协调", "对接", "保障", "评估", "监测", "考核", "认定", "审批", "共享", "治理", "监管",
+    "备案", "核准",
+})
+# A term the text coins in quotation marks: with a head word it names an instrument (quotes
+# included: “拿地即开工”审批模式); listed as an example of measures, products or ways
+# (“提前申报”等便利化措施) it is one by itself.
+QUOTED_TERM_RE = re.compile(
+    r"“(?P<term>[^“”，。；、：]{2,12})”(?:(?P<head>[\u4e00-\u9fff]{0,4}?"
+    r"(?:模式|机制|工程|改革|开发|试点|行动|计划))"
+    r"|(?=等[\u4e00-\u9fff]{0,6}?(?:措施|方式|产品|做法|举措|模式|机制)))"
+)
 # Modifiers that make a phrase generic rather than a class of its own (相关产业, 该行业 …).
 GENERIC_MODIFIERS: frozenset[str] = frozenset({
     "相关", "有关", "关联", "其他", "其它", "各类", "各种", "上述", "这些", "所有", "本地", "当地",
@@ -195,11 +230,12 @@ GENERIC_MODIFIERS: frozenset[str] = frozenset({
     "就地", "就近", "深", "精深", "初", "集中", "统一", "进一步",
 })
 # Characters that cannot begin a discovered phrase (function words and particles).
-PHRASE_BREAKERS = set("的和与及或等在向对把将为以从于了是有各其该这那之并而且、，；。：“”《》（）")
+PHRASE_BREAKERS = set("的和与及或等在向对把将为以从于了是有各其该这那之并而且个"
+                      "、，；。：“”《》（）")
 # A modifier ending in one of these is generic too (带动关联产业, 重点行业 …).
 GENERIC_ENDINGS: tuple[str, ...] = ("相关", "有关", "关联", "其他", "其它", "上述", "这些", "所有",
                                     "本地", "当地", "转移", "承接", "配套", "重点", "主要", "一般",
-                                    "同类", "各类", "部分")
+                                    "同类", "各类", "部分", "主导")
 # A head followed by one of these is a modifier of a larger word (产业转移, 平台建设 …), not a
 # name: such occurrences are not phrase ends.
 NOT_AFTER_HEAD = ("链", "集群", "转型", "贸易", "制造", "企业", "能力", "环节", "基础", "转移",
@@ -211,6 +247,8 @@ NOT_AFTER_HEAD = ("链", "集群", "转型", "贸易", "制造", "企业", "能�
 # Verbs that, besides the policy verbs, take an industry as object ("带动关联产业", "满足产业…").
 OBJECT_VERBS: tuple[str, ...] = ("满足", "带动", "做强", "做大", "做优", "引进", "聚集", "集聚",
                                  "振兴", "转型", "承载", "服务", "覆盖", "形成", "带领", "接续",
-                                 "发行", "提供", "开发", "申请", "利用", "参加", "申报", "上市")
+                                 "发行", "提供", "开发", "申请", "利用", "参加", "申报", "上市",
+                                 "纳入", "列入", "依托", "享受", "适用", "争取", "获得", "入选",
+                                 "运用", "考虑")
 MIN_MODIFIER = 2
 MAX_PHRASE = 24

@@ -1,7 +1,8 @@
 """The vocabulary the extractor recognises, as plain data.
 
 ``graph.lexicon.build_lexicon`` fills these records from the OWL ontology (prefLabels,
-altLabels, mandate keywords, composites, broader links), so the ontology stays the single
+altLabels, mandate keywords, document-number codes, remits, composites, broader links), so the
+ontology stays the single
 source of truth: the loaders never hold a word of the domain themselves.
 """
 
@@ -26,6 +27,12 @@ class Concept:
     mandate_keywords: tuple[str, ...] = ()  # ministries only
     instrument_type: str | None = None  # instruments only
     regions: tuple[str, ...] = ()  # provinces only: the region types they are in
+    document_codes: tuple[str, ...] = ()
+    """Ministries only: issuing-office codes their document numbers begin with (skos:hiddenLabel,
+    发改地区〔2023〕729号 → 发改); used to find a document's lead issuer, never in running text."""
+    remit: tuple[str, ...] = ()
+    """Instruments and industries: the ministries whose remit covers them (pol:administeredBy,
+    pol:overseenBy; an industry without its own inherits none here, see ``broader``)."""
 
 
 @dataclass(frozen=True, slots=True)

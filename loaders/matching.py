@@ -100,13 +100,59 @@ class Matcher:
                 form = _canonical(word)
                 if form:
                     keywords.setdefault(form, []).append(concept.iri)
+        # An instrument's names are words of the remit of the departments that run it (a
+        # catalogue issued jointly belongs to each issuer); the longest form wins, so the
+        # instrument 西部大开发税收优惠 speaks for its own departments, not 西部大开发's.
+        for concept in lexicon.of_kind("instrument"):
+            for label in concept.labels if concept.remit else ():
+                form = _canonical(label)
+                if len(form) >= 2 and not form.isascii():
+                    keywords.setdefault(form, []).extend(concept.remit)
         self._keywords = {k: tuple(dict.fromkeys(v)) for k, v in keywords.items()}
         self._keyword_pattern = _pattern(list(keywords))
         self._keyword_ascii = _ascii(list(keywords))
+        self._codes: dict[str, tuple[str, ...]] = {}
+        for concept in lexicon.of_kind("ministry"):
+            for form in (*concept.labels, *concept.document_codes):
+                if len(form) >= 2 and not form.isascii():
+                    self._codes.setdefault(_canonical(form), (concept.iri,))
+        self._industry_remit = {c.iri: self._inherited_remit(c)
+                                for c in lexicon.of_kind("industry")}
         hints: list[tuple[str, str]] = []
         for itype, words in lexicon.instrument_type_hints.items():
             hints.extend((_canonical(w), itype) for w in words if w)
         self.type_hints = sorted(hints, key=lambda h: (-len(h[0]), h[0], h[1]))
+
+    def _inherited_remit(self, concept: Concept) -> tuple[str, ...]:
+        """The departments overseeing an industry: its own, else its nearest broader classes'."""
+        level, seen = [concept], {concept.iri}
+        while level:
+            found = sorted({m for c in level for m in c.remit})
+            if found:
+                return tuple(found)
+            parents = [self.lexicon.concepts[b] for c in level for b in c.broader
+                       if b in self.lexicon.concepts and b not in seen]
+            seen.update(c.iri for c in parents)
+            level = parents
+        return ()
+
+    def industry_remit(self, iri: str) -> tuple[str, ...]:
+        """Departments whose remit covers an industry class (``()`` for discovered classes)."""
+        return self._industry_remit.get(iri, ())
+
+    def issuer_of_code(self, prefix: str) -> tuple[str, tuple[str, ...]] | None:
+        """The department a document number's prefix names, by the longest name or code it
+        begins with (工信部联政法 → 工信部, 发改地区 → 发改, 商资发 → 商资).
+
+        Returns:
+            ``(form, concepts)``, or None when the prefix names no department.
+        """
+        view = _canonical(prefix)
+        for size in range(len(view), 1, -1):
+            concepts = self._codes.get(view[:size])
+            if concepts:
+                return view[:size], concepts
+        return None
 
     def forms(self, kind: str) -> set[str]:
         """The surface forms (canonical) the lexicon knows for a kind."""

@@ -13,13 +13,23 @@ import bisect
 import hashlib
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from loaders import genre
 from loaders.attribution import attribute
-from loaders.entities import abbreviation_hits, discover, list_items, short_form_hits
+from loaders.entities import (
+    STOP_VERB_RE,
+    Discovery,
+    abbreviation_hits,
+    discover,
+    quoted_terms,
+    short_form_hits,
+)
 from loaders.errors import LoaderError
+from loaders.extend import extend_industries, extend_instruments, policy_suffix
 from loaders.lexicon import Lexicon
+from loaders.lists import list_items
 from loaders.matching import Hit, Matcher, matcher_for
 from loaders.measures import MeasureSpan, NoteSpan, extract_spans
 from loaders.normalize import TextView, make_view
@@ -116,11 +126,9 @@ def extract_record(read: SourceText, lexicon: Lexicon) -> DocumentRecord:
             source=label, line=view.line_of(where) if view.text else 1,
         )
     issuers, lead_evidence, issuer_notes = _issuers(view, layout, ministry_hits, matcher)
-    body_hits = _mentions(view, matcher, layout.title_span[1] if layout.title_span else 0)
-    discoveries = discover(view.text, [(s.begin, s.end) for s in spans], body_hits, matcher,
-                           lexicon.id_base)
-    discoveries += list_items(view.text, [(s.begin, s.end) for s in spans],
-                              body_hits + [d.hit for d in discoveries], lexicon.id_base)
+    body_hits, discoveries = _body_mentions(view, matcher, lexicon,
+                                            [(s.begin, s.end) for s in spans],
+                                            layout.title_span[1] if layout.title_span else 0)
     all_hits = sorted(body_hits + [d.hit for d in discoveries], key=lambda h: (h.begin, h.end))
     keyword_hits = matcher.keywords(view.text)
     note_owners = _note_hits(notes, ministry_hits)
@@ -128,7 +136,7 @@ def extract_record(read: SourceText, lexicon: Lexicon) -> DocumentRecord:
     within = _Within(all_hits), _Within(ministry_hits), _Within(keyword_hits)
     measures = [
         _measure(view, ordinal, span, *(w.between(span.begin, span.end) for w in within),
-                 note_owners.get(span.item_key, []), issuers, lead_evidence)
+                 note_owners.get(span.item_key, []), issuers, lead_evidence, matcher)
         for ordinal, span in enumerate(spans, start=1)
     ]
     target_records = []
@@ -248,6 +256,34 @@ def _mentions(view: TextView, matcher: Matcher, title_end: int) -> list[Hit]:
     return hits
 
 
+def _body_mentions(
+    view: TextView, matcher: Matcher, lexicon: Lexicon, spans: list[tuple[int, int]],
+    title_end: int,
+) -> tuple[list[Hit], list[Discovery]]:
+    """Known mentions (some widened to the whole phrase) and discovered ones, in that order:
+    lexicon; abbreviations and short forms; narrowed and compounded names; noun phrases with a
+    genre head; quoted coinages; members of industry lists; tools named as policies."""
+    text = view.text
+    hits = _mentions(view, matcher, title_end)
+    verb_ends = {m.end() for m in STOP_VERB_RE.finditer(text)}
+    hits = extend_industries(text, hits, verb_ends)
+    hits, found = extend_instruments(text, hits, matcher, lexicon.id_base, verb_ends)
+    phrases, superseded = discover(text, spans, hits + [d.hit for d in found], matcher,
+                                   lexicon.id_base)
+    gone = {id(h) for h in superseded}
+    found = [d for d in found if id(d.hit) not in gone] + phrases
+    hits = [h for h in hits if id(h) not in gone]
+    found += quoted_terms(text, spans, hits + [d.hit for d in found], matcher, lexicon.id_base)
+    listed, widened = list_items(text, spans, hits + [d.hit for d in found], lexicon.id_base)
+    hits = [widened.get((h.begin, h.end), h) for h in hits]
+    found = [replace(d, hit=widened.get((d.hit.begin, d.hit.end), d.hit)) for d in found]
+    found += listed
+    hits = policy_suffix(text, hits)
+    found = [replace(d, hit=h) for d, h in zip(found, policy_suffix(text, [d.hit for d in found]),
+                                               strict=True)]
+    return hits, found
+
+
 def _note_hits(notes: list[NoteSpan], ministry_hits: list[Hit]) -> dict[int, list[Hit]]:
     out: dict[int, list[Hit]] = {}
     for note in notes:
@@ -266,6 +302,7 @@ def _measure(
     note_hits: list[Hit],
     issuers: tuple[str, ...],
     lead_evidence: tuple[str, int | None, int | None] | None,
+    matcher: Matcher,
 ) -> Measure:
     source = view.source
     inside = hits
@@ -279,8 +316,11 @@ def _measure(
         return tuple(dict.fromkeys(c for h in inside if h.kind == kind for c in h.concepts))
 
     owners = []
+    sectors = [Hit("remit", h.begin, h.end, h.form, remit) for h in inside if h.kind == "industry"
+               for remit in [tuple(dict.fromkeys(m for c in h.concepts
+                                                 for m in matcher.industry_remit(c)))] if remit]
     for owner in attribute(view.text, span.begin, span.end, ministry_hits, keyword_hits,
-                           note_hits, issuers, lead_evidence):
+                           note_hits, issuers, lead_evidence, sectors):
         if owner.begin is not None and owner.end is not None and owner.basis != "lead":
             b, e = view.span(owner.begin, owner.end)
             owners.append(Attribution(owner.ministry, owner.basis, source[b:e], b, e))  # type: ignore[arg-type]
@@ -308,13 +348,22 @@ def _measure(
     )
 
 
+def _past_office(text: str) -> str:
+    """``text`` without a leading department office (办公厅 …): a notice of a department's
+    general office is the department's own ("国家发展改革委办公厅 工业和信息化部办公厅关于…")."""
+    found = genre.OFFICE_SUFFIX_RE.match(text)
+    return text[found.end():] if found else text
+
+
 def _issuers(
     view: TextView, layout: Layout, ministry_hits: list[Hit], matcher: Matcher
 ) -> tuple[tuple[str, ...], tuple[str, int | None, int | None] | None, list[str]]:
     """Issuing departments in the order the document lists them, and the lead's words.
 
     Sources: a dated signature block; a header list ("A、B、C等十部门联合印发"); departments
-    opening the title ("商务部等5部门关于…"); the 文号's prefix (工信部联政法 → 工信部).
+    (or their general offices) opening the title ("商务部等5部门关于…"); the 文号's prefix, by
+    a department's name or its code (工信部联政法 → 工信部, 发改地区 → 发改, ontology
+    ``skos:hiddenLabel``).
     """
     text = view.text
     notes: list[str] = []
@@ -330,7 +379,8 @@ def _issuers(
     runs: list[list[Hit]] = []
     current: list[Hit] = []
     for hit in header_hits:
-        if current and all(c in _SEPARATORS for c in text[current[-1].end:hit.begin]):
+        between = _past_office(text[current[-1].end:hit.begin]) if current else ""
+        if current and all(c in _SEPARATORS for c in between):
             current.append(hit)
         else:
             if current:
@@ -340,7 +390,7 @@ def _issuers(
         runs.append(current)
     count_claim: int | None = None
     for run in runs:
-        after = text[run[-1].end: run[-1].end + 16]
+        after = _past_office(text[run[-1].end: run[-1].end + 20])
         if genre.ISSUE_VERB_RE.match(after) or genre.COUNT_OF_ISSUERS_RE.match(after) or \
                 after.startswith("关于") or after.startswith("等"):
             candidates.append(run)
@@ -353,17 +403,16 @@ def _issuers(
     issuers = list(dict.fromkeys(c for h in best for c in h.concepts))
     lead_hit = best[0] if best else None
     prefix = layout.number_prefix
-    if prefix:
-        by_prefix = [h for h in matcher.find(prefix, "ministry") if h.begin == 0]
-        if by_prefix:
-            lead = by_prefix[0].concepts[0]
-            if lead not in issuers:
-                issuers.insert(0, lead)
-                lead_hit = None
-                if layout.number_span:
-                    b = layout.number_span[0]
-                    lead_hit = Hit("ministry", b, b + by_prefix[0].end, by_prefix[0].form,
-                                   by_prefix[0].concepts)
+    by_code = matcher.issuer_of_code(prefix) if prefix else None
+    if by_code is not None:
+        form, concepts = by_code
+        lead = concepts[0]
+        if lead not in issuers:
+            issuers.insert(0, lead)
+            lead_hit = None
+            if layout.number_span:
+                b = layout.number_span[0]
+                lead_hit = Hit("ministry", b, b + len(form), form, concepts)
     if count_claim and count_claim != len(issuers):
         notes.append(f"the header speaks of {count_claim} departments but {len(issuers)} were "
                      "recognised")

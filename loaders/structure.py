@@ -232,11 +232,14 @@ def _parse_header(layout: Layout, lines: list[Line], first_head: int | None) -> 
             begin, text = line.begin, line.text
             if title_at > 0:
                 prev = header[title_at - 1]
+                wrapped = (  # "…关于" + "X的意见", or the issuers' names + "关于X的通知"
+                    ("关于" in prev.text and "关于" not in text and len(prev.text) <= 40)
+                    or (text.startswith("关于") and len(prev.text) <= 60
+                        and genre.ISSUER_LINE_END_RE.search(prev.text) is not None)
+                )
                 if (
-                    len(prev.text) <= 40
+                    wrapped
                     and not any(p in prev.text for p in "。，：；")
-                    and "关于" in prev.text + text
-                    and "关于" not in text
                     and not _is_number_line(prev.text)
                     and not genre.PREFACE_HEAD_RE.match(prev.text)
                 ):

@@ -26,9 +26,34 @@ def test_every_attribution_has_evidence_that_slices_the_text(seed_record: Any) -
 
 
 def test_mandate_keywords(seed_record: Any) -> None:
-    assert _owners(seed_record, "海关信用等级") == [("GACC", "mandate", "海关")]
+    # the instrument's own name is the evidence: 海关信用等级 is run by customs
+    assert _owners(seed_record, "海关信用等级") == [("GACC", "mandate", "海关信用等级")]
     assert _owners(seed_record, "积极发展多式联运") == [("MOT", "mandate", "多式联运")]
-    assert ("SAMR", "mandate", "证照") in _owners(seed_record, "证照分离")
+    assert ("SAMR", "mandate", "证照分离") in _owners(seed_record, "证照分离")
+
+
+def test_a_jointly_run_instrument_belongs_to_each_department(seed_record: Any) -> None:
+    """鼓励外商投资产业目录 is issued by the NDRC and MOFCOM (pol:administeredBy)."""
+    owners = _owners(seed_record, "适时修订鼓励外商投资产业目录")
+    assert {(k, b) for k, b, _ in owners} == {
+        ("NDRC", "mandate"), ("MOFCOM", "mandate"), ("MIIT", "mandate")}
+    assert ("MOFCOM", "mandate", "鼓励外商投资产业目录") in owners
+
+
+def test_the_instrument_speaks_for_the_keywords_inside_its_name(load: Any) -> None:
+    """西部大开发 is the NDRC's word, but 西部大开发税收优惠 is run by MOF and STA."""
+    r = load("关于某事的意见\n一、任务\n落实西部大开发税收优惠政策。\n")
+    assert {iri_key(a.ministry) for a in r.measures[0].owners} == {"MOF", "STA"}
+
+
+def test_the_sector_decides_only_without_a_word_of_the_remit(load: Any) -> None:
+    text = ("国家发展改革委 工业和信息化部关于某事的通知\n一、任务\n"
+            "支持发展工业母机和工程机械。\n支持工业母机企业申报中央预算内投资。\n"
+            "国家发展改革委\n工业和信息化部\n2024年1月2日\n")
+    sector, budget = load(text).measures
+    assert [(iri_key(a.ministry), a.basis, a.evidence) for a in sector.owners] == [
+        ("MIIT", "mandate", "工业母机")]
+    assert [iri_key(a.ministry) for a in budget.owners] == ["NDRC"]
 
 
 def test_lead_rule_names_its_words(seed_record: Any) -> None:

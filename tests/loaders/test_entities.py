@@ -88,7 +88,100 @@ def test_discovery_keeps_verbs_and_generic_words_out(seed_record: Any) -> None:
 def test_discovered_industries_from_lists(eval_record: Any) -> None:
     r = eval_record("01")
     found = {d.label for d in r.discovered if d.kind == "industry"}
-    assert {"家电", "工程机械", "轨道交通装备产业", "生态友好型产业"} <= found
+    assert "生态友好型产业" in found
+    known = {x.text for m in r.measures for x in m.mentions
+             if x.kind == "industry" and not x.discovered}
+    assert {"家电", "工程机械", "轨道交通装备产业"} <= known  # named by the ontology now
+
+
+def _industries(record: Any) -> list[tuple[str, bool]]:
+    return [(x.text, x.discovered) for m in record.measures for x in m.mentions
+            if x.kind == "industry"]
+
+
+def test_list_closed_by_a_class_of_industry(load: Any) -> None:
+    """Unknown product sectors in a list closed by 等 + a class: members are industries."""
+    r = load(DOC.format(body="支持发展冰雕器具、雪橇装备、滑雪服饰等冰雪产业。"))
+    found = _industries(r)
+    assert ("冰雕器具", True) in found and ("雪橇装备", True) in found
+    assert ("滑雪服饰", True) in found
+
+
+def test_list_of_purposes_is_not_a_list_of_sectors(load: Any) -> None:
+    """救援、防疫等应急物资产业: no member names a sector, so none is one."""
+    r = load(DOC.format(body="促进救援、防疫等应急物资产业科学布局。"))
+    assert [t for t, _ in _industries(r)] == ["应急物资产业"]
+
+
+def test_single_character_member_only_in_a_closed_list(load: Any) -> None:
+    r = load(DOC.format(body="支持做强茶叶、竹等特色农业。"))
+    assert ("竹", True) in _industries(r)
+    r = load(DOC.format(body="支持发展茶叶和竹。"))
+    assert "竹" not in [t for t, _ in _industries(r)]
+
+
+def test_list_goes_on_after_two_known_members(load: Any) -> None:
+    r = load(DOC.format(body="因地制宜发展生态旅游、康养、林下经济和冰川观光，健全机制。"))
+    assert ("冰川观光", True) in _industries(r)
+    r = load(DOC.format(body="鼓励在东部地区保留研发设计、品牌营销和结算中心。"))
+    assert "结算中心" not in [t for t, _ in _industries(r)]
+
+
+def test_member_widens_a_known_class_it_ends_with(load: Any) -> None:
+    r = load(DOC.format(body="推动纺织服装、家居建材等传统产业转移。"))
+    (member,) = [x for m in r.measures for x in m.mentions if x.text == "家居建材"]
+    assert [iri_key(c) for c in member.concepts] == ["building-materials"]
+
+
+def test_narrowed_and_segment_classes_keep_their_concept(load: Any) -> None:
+    r = load(DOC.format(body="支持发展白酒等传统特色产业，鼓励发展新能源汽车零部件。"))
+    mentions = {x.text: [iri_key(c) for c in x.concepts]
+                for m in r.measures for x in m.mentions if x.kind == "industry"}
+    assert mentions["传统特色产业"] == ["characteristic"]
+    assert mentions["新能源汽车零部件"] == ["new-energy-vehicles"]
+
+
+def test_leading_industries_are_not_a_class(load: Any) -> None:
+    r = load(DOC.format(body="原则上聚焦1至2个主导产业。"))
+    assert _industries(r) == []
+
+
+def _instruments(record: Any) -> list[tuple[str, bool]]:
+    return [(x.text, x.discovered) for m in record.measures for x in m.mentions
+            if x.kind == "instrument"]
+
+
+def test_a_policy_named_after_a_tool_is_the_tool(load: Any) -> None:
+    r = load(DOC.format(body="落实职业培训补贴政策和研发费用加计扣除政策。"))
+    assert _instruments(r) == [("职业培训补贴政策", False), ("研发费用加计扣除政策", False)]
+
+
+def test_adjacent_instruments_name_one(load: Any) -> None:
+    r = load(DOC.format(body="设立对口合作产业投资基金。"))
+    assert _instruments(r) == [("对口合作产业投资基金", True)]
+    (d,) = r.discovered
+    assert iri_key(d.instrument_type) == "funding"
+
+
+def test_verbs_inside_names_do_not_cut_them(load: Any) -> None:
+    r = load(DOC.format(body="国家发展改革委建立要素保障协调机制和对口合作工作协调机制。"))
+    assert _instruments(r) == [("要素保障协调机制", True), ("对口合作工作协调机制", True)]
+    r = load(DOC.format(body="支持企业在科创板上市融资。"))
+    assert ("科创板", False) in _instruments(r)
+
+
+def test_a_class_before_a_park_narrows_it(load: Any) -> None:
+    r = load(DOC.format(body="支持县城建设特色产业园区。"))
+    (park,) = [x for m in r.measures for x in m.mentions if x.kind == "instrument"]
+    assert park.text == "特色产业园区"
+    assert [iri_key(c) for c in park.concepts] == ["development-zone"]
+
+
+def test_quoted_coinages(load: Any) -> None:
+    r = load(DOC.format(body="推行“拿地即开工”审批模式，推广“提前申报”等便利化措施。"))
+    assert _instruments(r) == [("“拿地即开工”审批模式", True), ("提前申报", True)]
+    r = load(DOC.format(body="坚决遏制“两高”项目盲目发展，做好“十四五”时期衔接。"))
+    assert not [t for t, d in _instruments(r) if d]
 
 
 def test_abbreviation_defined_by_the_text(eval_record: Any) -> None:

@@ -136,3 +136,38 @@ def test_numbering_must_follow_in_order() -> None:
     )
     layout = parse_layout(view)
     assert [s.number for s in layout.sections] == ["一", "二"]
+
+
+@pytest.mark.parametrize(
+    ("number", "lead"),
+    [
+        ("发改地区〔2023〕729号", "NDRC"),     # an office code (skos:hiddenLabel), not a name
+        ("商资发〔2023〕18号", "MOFCOM"),
+        ("国科发区〔2020〕41号", "MOST"),
+        ("银发〔2020〕226号", "PBOC"),
+        ("工信部联政法〔2021〕215号", "MIIT"),  # a name: 工信部
+        ("某政办发〔2022〕36号", None),        # a province's code names no department
+    ],
+)
+def test_lead_issuer_from_the_number(load: Any, number: str, lead: str | None) -> None:
+    """Without a signature or a list of issuers, the 文号's code names the lead department."""
+    r = load(f"关于某事的通知\n{number}\n各有关单位：\n一、任务\n支持企业发展。\n")
+    assert [iri_key(i) for i in r.issuers] == ([lead] if lead else [])
+
+
+def test_issuer_codes_are_never_matched_in_running_text(load: Any) -> None:
+    r = load("关于某事的通知\n一、任务\n支持发改、商资和银发领域企业发展。\n")
+    assert not [x for m in r.measures for x in m.mentions if x.kind == "ministry"]
+
+
+def test_general_offices_issue_for_their_departments(load: Any) -> None:
+    r = load("国家发展改革委办公厅 工业和信息化部办公厅关于某事的通知\n"
+             "发改办产业〔2024〕12号\n各有关单位：\n一、任务\n支持企业发展。\n")
+    assert [iri_key(i) for i in r.issuers] == ["NDRC", "MIIT"]
+
+
+def test_title_wrapped_after_the_issuers() -> None:
+    view = make_view("国家发展改革委 自然资源部 中国人民银行\n关于强化要素保障的通知\n"
+                     "发改地区〔2024〕8号\n各省人民政府：\n一、任务\n支持企业发展。")
+    layout = parse_layout(view)
+    assert layout.title == "国家发展改革委自然资源部中国人民银行关于强化要素保障的通知"

@@ -231,6 +231,28 @@ def test_labels_are_unique_and_not_too_short(onto: Graph) -> None:
         assert generic not in owners, generic
 
 
+def test_document_codes_are_unique_and_only_on_departments(onto: Graph) -> None:
+    """skos:hiddenLabel holds the codes document numbers begin with (发改, 商资): each names one
+    department and is no visible label of anything."""
+    owners: dict[str, set[URIRef]] = defaultdict(set)
+    for s, o in onto.subject_objects(SKOS.hiddenLabel):
+        owners[str(o)].add(s)
+        assert (s, RDF.type, POL.Ministry) in onto, s
+    assert {k: v for k, v in owners.items() if len(v) > 1} == {}
+    visible = {str(o) for p in (SKOS.prefLabel, SKOS.altLabel) for o in onto.objects(None, p)}
+    assert not set(owners) & visible
+    assert "发改" in zh(onto, MINISTRY.NDRC, SKOS.hiddenLabel)
+
+
+def test_jointly_run_instruments_name_each_department(onto: Graph) -> None:
+    catalogue = INSTRUMENT["encouraged-fdi-catalogue"]
+    assert set(onto.objects(catalogue, POL.administeredBy)) == {MINISTRY.NDRC, MINISTRY.MOFCOM}
+    for s, o in onto.subject_objects(POL.administeredBy):
+        assert (s, RDF.type, POL.PolicyInstrument) in onto and (o, RDF.type, POL.Ministry) in onto
+    for s, o in onto.subject_objects(POL.overseenBy):
+        assert (s, RDF.type, POL.IndustryClass) in onto and (o, RDF.type, POL.Ministry) in onto
+
+
 # --- Ministries ----------------------------------------------------------------------------------
 
 SEED_ISSUERS = {
