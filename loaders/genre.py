@@ -232,6 +232,9 @@ GENERIC_MODIFIERS: frozenset[str] = frozenset({
 # Characters that cannot begin a discovered phrase (function words and particles).
 PHRASE_BREAKERS = set("的和与及或等在向对把将为以从于了是有各其该这那之并而且个"
                       "、，；。：“”《》（）")
+# Function words that end a member of a list (…企业将|冰雪装备); fewer than PHRASE_BREAKERS,
+# whose 有, 对, 以 … also begin sector names (有机硅, 有色金属).
+ITEM_BREAKERS = set("的将把向从于了是各该这那之并而且个")
 # A modifier ending in one of these is generic too (带动关联产业, 重点行业 …).
 GENERIC_ENDINGS: tuple[str, ...] = ("相关", "有关", "关联", "其他", "其它", "上述", "这些", "所有",
                                     "本地", "当地", "转移", "承接", "配套", "重点", "主要", "一般",

@@ -51,7 +51,7 @@ def _items_left(text: str, end: int, floor: int) -> list[_Item]:
         start = pos
         while start > floor and text[start - 1] not in genre.LIST_SEPARATORS \
                 and text[start - 1] not in _ITEM_BREAK \
-                and text[start - 1] not in genre.PHRASE_BREAKERS \
+                and text[start - 1] not in genre.ITEM_BREAKERS \
                 and pos - start <= genre.MAX_LIST_ITEM + 6:
             start -= 1
         items.append(_Item(start, pos))
@@ -113,14 +113,17 @@ def list_items(
 
     def take(item: _Item, closed: bool) -> bool:
         """Record the member; False when it is not an industry (the list ends there)."""
-        cuts = [m.end() for m in STOP_VERB_RE.finditer(text, item.begin, item.end)]
+        # the verb that governs a list stands before its first member (承接|笔记本电脑、手机);
+        # a member after a separator is a noun, whatever it begins with (服务外包, 服务型制造)
+        first = item.begin == 0 or text[item.begin - 1] not in genre.LIST_SEPARATORS
+        cuts = [m.end() for m in STOP_VERB_RE.finditer(text, item.begin, item.end)] if first else []
         start = cuts[-1] if cuts else item.begin
         words = text[start:item.end]
         if not words or (len(words) < 2 and not closed) or len(words) > genre.MAX_LIST_ITEM:
             return False
         if not all("\u4e00" <= c <= "\u9fff" for c in words) or words in genre.GENERIC_MODIFIERS:
             return False
-        if any(c in genre.PHRASE_BREAKERS for c in words):
+        if any(c in genre.ITEM_BREAKERS for c in words):
             return False
         known = by_span.get((start, item.end))
         if known is not None:

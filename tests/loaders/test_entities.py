@@ -202,3 +202,12 @@ def test_short_form_refers_to_the_instrument_of_the_title(eval_record: Any) -> N
 
 def test_matcher_is_built_once_per_lexicon(lexicon: Any) -> None:
     assert matcher_for(lexicon) is matcher_for(lexicon)
+
+
+def test_list_members_after_a_separator_are_nouns(load: Any) -> None:
+    """服务 is a verb, but not at the head of a member after 、; 有 begins 有机硅."""
+    r = load(DOC.format(body="培育稀土材料、有机硅、光纤预制棒等新材料产业，"
+                              "支持发展跨境电商、服务外包等生产性服务业。"))
+    found = [t for t, _ in _industries(r)]
+    assert "有机硅" in found and "服务外包" in found
+    assert "机硅" not in found and "外包" not in found
