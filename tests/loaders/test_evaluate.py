@@ -66,3 +66,13 @@ def test_bad_labels_are_reported(tmp_path: Path, capsys: pytest.CaptureFixture[s
         main(["--dir", str(tmp_path)])
     assert exited.value.code == 1
     assert "not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("folder", ["heldout", "sealed"])
+def test_held_out_labels_resolve_and_structure_holds(lexicon: Any, eval_dir: Path,
+                                                     folder: str) -> None:
+    """Every label of the held-out sets is found in its text, in order; headers parse."""
+    docs, seeds = evaluate(eval_dir / folder, lexicon)
+    assert len(docs) >= 1 and not seeds
+    assert all(ok for r in docs for _, ok, _ in r.structure)
+    assert _total(docs, "regions").f1 >= 0.95
