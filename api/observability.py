@@ -51,6 +51,7 @@ COUNT_TIMEOUT = 10.0
 """Seconds the triple count of ``/metrics`` may take (once per store version)."""
 HEALTH_TIMEOUT = 5.0
 """Seconds the probe query of ``/healthz`` may take."""
+_SPARQL_BODIES = ("application/sparql-query", "application/sparql-update")
 _START = "policykg.start"
 _EXTENSION = "policykg.metrics"
 
@@ -212,6 +213,10 @@ def query_hash(req: Request) -> str:
     text: str | bytes | None = None
     if req.path.startswith("/sparql"):
         text = _cached_text(req, "query") or _cached_text(req, "update")
+        if text is None and req.mimetype in _SPARQL_BODIES:
+            text = getattr(req, "_cached_data", None)  # the body is the query
+            if isinstance(text, bytes):
+                text = text.removeprefix(b"\xef\xbb\xbf")
     if text is None:
         body = getattr(req, "_cached_data", None) or b""
         text = req.query_string + (b"\0" + body if body else b"")

@@ -15,7 +15,8 @@ Every answer is classified: ``ok`` (the status the request must get), ``limited`
 limit: 503/504 with "Query timeout" or "Query too large") or ``error`` (anything else: a
 5xx, a wrong status, a dropped connection). The server's resident memory (the server and its
 query workers together) is sampled every second; "before" is taken after a warm-up, "after" at
-the end. The figures are printed as a table and, with ``--json``, written as JSON.
+the end, once the server is idle again. The figures are printed as a table and, with
+``--json``, written as JSON.
 
 ``ServeProcess`` / :func:`start_serve` (a ``policykg serve`` child process) are used by the
 reliability tests too (``tests/reliability``).
@@ -362,6 +363,7 @@ def run_soak(
     warmup: float = 5.0,
     rss: Any = None,
     seed: int = 9,
+    settle: float = 3.0,
 ) -> dict[str, Any]:
     """Run the soak against ``url`` and return its figures.
 
@@ -373,6 +375,7 @@ def run_soak(
         warmup: seconds of load before "RSS before" is taken (caches, workers started).
         rss: a callable returning the server's resident memory in bytes (None: not measured).
         seed: the clients' random seed.
+        settle: idle seconds before "RSS after" is taken (as "before" follows the warm-up).
     """
     items = workload(canned_paths(url))
     warm = Tally()
@@ -410,6 +413,7 @@ def run_soak(
     elapsed = time.monotonic() - started
     done.set()
     sampler.join()
+    time.sleep(settle)  # a worker stopped by the last runaway query is reaped and replaced
     rss_after = rss() if rss else None
     all_latencies = [x for kind, xs in tally.latencies.items() if kind != "runaway" for x in xs]
     total = sum(tally.outcomes.values())

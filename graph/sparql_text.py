@@ -38,6 +38,16 @@ _TOKEN = re.compile(
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+MAX_NESTING = 128
+"""Deepest nesting of ``{ ( [`` (or run of ``!`` / ``^``) a text may have. Oxigraph's parser
+recurses once per level and overflows its stack at about 2 000 braces, killing the process that
+parses: a query worker, or the server itself for an update. Real queries stay under 20 levels."""
+_BRACKETS = re.compile(
+    r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\""""
+    r"""|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"|<[^<>"{}|^`\\\x00-\x20]*>"""
+    r"""|\#[^\n\r]*|[{(\[]|[})\]]"""
+)
+_NEGATIONS = re.compile(rf"(?:[!^]\s*){{{MAX_NESTING + 1}}}")
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_FORMS = (
@@ -216,6 +226,35 @@ def refuse_xml_dtd(data: bytes | str) -> None:
         )
 
 
+def refuse_deep_nesting(text: str) -> None:
+    """Refuse text nested deeper than :data:`MAX_NESTING` (see there why).
+
+    Costs a few ``str.count`` calls for ordinary text; only text with that many brackets is
+    scanned (strings, IRIs and comments skipped).
+
+    Raises:
+        QueryRefusedError: the nesting is deeper than the limit.
+    """
+    if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
+        depth = deepest = 0
+        for m in _BRACKETS.finditer(text):
+            token = m.group()
+            if token in ("{", "(", "["):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token in ("}", ")", "]"):
+                depth = max(depth - 1, 0)
+        if deepest > MAX_NESTING:
+            raise QueryRefusedError(
+                f"the text nests groups, brackets or parentheses {deepest} levels deep; this "
+                f"endpoint allows {MAX_NESTING}: flatten it"
+            )
+    if text.count("!") + text.count("^") > MAX_NESTING and _NEGATIONS.search(text):
+        raise QueryRefusedError(
+            f"the text chains more than {MAX_NESTING} '!' or '^' operators; shorten it"
+        )
+
+
 def _mentions(text: str, word: str) -> bool:
     return re.search(rf"(?i)\b{word}\b", text) is not None
 
@@ -253,6 +292,7 @@ def check_text(text: str, *, update: bool = False, allow_service: bool = False) 
     - ``SERVICE`` (unless ``allow_service``): Oxigraph and rdflib would send HTTP requests.
     - ``LOAD`` in an update: it fetches a URL, always refused.
     - XML DTDs or entity declarations (see :func:`refuse_xml_dtd`).
+    - Nesting deeper than :data:`MAX_NESTING` (see :func:`refuse_deep_nesting`).
 
     A keyword found anywhere in the text (after SPARQL's codepoint escapes) is confirmed with
     rdflib's parser; when rdflib cannot parse the text, it is refused rather than guessed at.
@@ -262,6 +302,7 @@ def check_text(text: str, *, update: bool = False, allow_service: bool = False) 
         QueryRefusedError: the text asks for something refused; the message says what.
     """
     refuse_xml_dtd(text)
+    refuse_deep_nesting(text)
     plain = unescape_codepoints(text)
     risky = []
     if not allow_service and _mentions(plain, "SERVICE"):

@@ -320,6 +320,8 @@ def check_consistency(data: Graph | Dataset | Iterable[Any] | None = None) -> Re
         what = "the ontology"
         if data is not None:
             graph = _as_graph(data)
+            # owlready2 downloads every owl:imports it meets: data must never make it fetch
+            graph.remove((None, OWL.imports, None))
             path = Path(tmp) / "data.nt"
             graph.serialize(path, format="nt", encoding="utf-8")
             world.get_ontology(path.as_uri()).load(format="ntriples")

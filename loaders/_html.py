@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, ProcessingInstruction, Tag
 
 from loaders.errors import LoaderError
 
@@ -86,7 +86,8 @@ def _walk(node: Tag, out: list[str]) -> None:
             _walk(child, out)
             if block:
                 out.append("\n")
-        else:
+        elif not isinstance(child, Doctype | Declaration | ProcessingInstruction):
+            # a page without <body> is walked from the top: its DOCTYPE is not text
             out.append(re.sub(r"[ \t\r\n]+", " ", str(child)))
 
 
