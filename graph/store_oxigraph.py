@@ -53,6 +53,8 @@ from graph.store import NQUADS, SRJ, TRIG, DatasetSpec, QueryResult, Store, Stor
 log = logging.getLogger(__name__)
 
 _GEN = re.compile(r"^gen-(\d{6})-[0-9a-f]{6}$")
+_CHECKPOINT = re.compile(r"^gen-\d{6}-[0-9a-f]{6}\.tmp$")
+"""A checkpoint a killed writer left half-made (RocksDB fills NAME.tmp, then renames it)."""
 _TRAILING_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", re.IGNORECASE)
 KEEP_SUPERSEDED_SECONDS = 300.0
 """How long a superseded generation stays on disk for readers still finishing a query."""
@@ -306,6 +308,10 @@ class OxigraphStore(Store):
             if entry.name.startswith(".current-") and entry.is_symlink():
                 with contextlib.suppress(OSError):
                     entry.unlink()  # a publish interrupted before its rename
+                continue
+            if _CHECKPOINT.match(entry.name) and entry.is_dir():
+                log.info("removing an unfinished checkpoint %s", entry.name)
+                shutil.rmtree(entry, ignore_errors=True)  # RocksDB writes NAME.tmp, then renames
                 continue
             if not _GEN.match(entry.name) or entry.name in keep or entry.name == current:
                 continue

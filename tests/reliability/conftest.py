@@ -88,7 +88,8 @@ def snapshot(path: Path) -> Snapshot:
 
 
 def unpublished(path: Path) -> list[str]:
-    """Generation folders a writer started and never published."""
+    """Generation folders a writer started and never published (``NAME.tmp`` included: RocksDB
+    writes a checkpoint there and renames it when complete)."""
     return sorted(
         p.name for p in path.iterdir()
         if p.name.startswith("gen-") and p.is_dir() and not (p / ".published").exists()
