@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,14 +37,12 @@ def app(seed_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture
 def access_log() -> Iterator[io.StringIO]:
-    from api.observability import enable_access_log, log
+    from api.observability import enable_access_log
 
     stream = io.StringIO()
-    handler = enable_access_log(stream)
+    disable = enable_access_log(stream)
     yield stream
-    log.removeHandler(handler)
-    log.setLevel(logging.NOTSET)
-    log.propagate = True
+    disable()
 
 
 def _families(text: str) -> dict[str, Any]:
