@@ -35,7 +35,7 @@ from tests.reliability.conftest import (
 )
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-COPIES = 14
+COPIES = 40
 """Documents in the build that gets killed (enough for it to last several seconds)."""
 
 
