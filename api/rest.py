@@ -27,6 +27,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, request, url_for
 
+from api.cache import response_cache
 from api.errors import error_response
 from api.services import Services, get_services
 from graph.catalogue import (
@@ -544,6 +545,29 @@ def query_results(name: str) -> Response:
     cached = not_modified(etag)
     if cached:
         return cached
+    version = get_services().store.version()
+    kept = response_cache().get(version, etag)  # the ETag names the answer: a hit needs no query
+    if kept is not None:
+        return kept
+    response = _results_response(query, values, media, page, size, count, graph_media,
+                                 prepared, etag)
+    response_cache().put(version, etag, response)
+    return response
+
+
+def _results_response(
+    query: CannedQuery,
+    values: Mapping[str, Any],
+    media: str,
+    page: int,
+    size: int | None,
+    count: bool,
+    graph_media: str,
+    prepared: tuple[str, dict[str, Any]],
+    etag: str,
+) -> Response:
+    """Run the query and build the answer of :func:`query_results` (on a cache miss)."""
+    name = query.name
     answer = run_canned(query, values, page=page, size=size, count=count,
                         graph_media=graph_media, prepared=prepared)
     if query.kind != "select":

@@ -49,9 +49,13 @@ class Settings:
     port: int = 5000
     threads: int = 8
     """Threads of the production WSGI server."""
+    response_cache: int = 64
+    """MiB of finished canned-query answers kept per store version (0: no cache)."""
 
 
 _CHOICES = {"validation": ("refuse", "warn")}
+_ZERO_ALLOWED = frozenset({"response_cache"})
+"""Integer settings for which 0 means "off"."""
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:
@@ -68,7 +72,7 @@ def _convert(name: str, kind: Any, raw: str) -> Any:
             value = int(raw)
         except ValueError:
             raise ConfigError(f"{env}={raw!r} is not an integer; give a whole number") from None
-        if value <= 0:
+        if value < 0 or (value == 0 and name not in _ZERO_ALLOWED):
             raise ConfigError(f"{env}={raw!r} must be a positive integer")
         return value
     if kind in ("float", float):

@@ -240,6 +240,36 @@ def serialize_solutions(
     return body, bool(flag), count
 
 
+_MIN_ROW_BYTES = {SRJ: 3, CSV: 2}
+"""Fewest bytes one more row adds to Oxigraph's output: ``{},`` in JSON, ``\\r\\n`` in CSV."""
+COUNT_BELOW = 64 * 1024
+"""JSON and CSV answers up to this size are parsed to count their rows (well under a
+millisecond); larger ones only when they might pass the row cap."""
+
+
+def count_rows(body: bytes, media_type: str, cap: int | None = None) -> int | None:
+    """The number of solutions in an answer Oxigraph serialised, or None when counting it
+    would cost more than it is worth and cannot matter.
+
+    Exact whenever it is not None. TSV writes one line per row (it escapes newlines) and XML one
+    ``<result>`` per row (it escapes ``<`` in text), so those are always counted. JSON and CSV
+    are parsed when short (:data:`COUNT_BELOW`) or long enough to hold more than ``cap`` rows;
+    a body in between cannot pass the cap, so its count is left out.
+    """
+    if media_type == TSV:
+        return body.count(b"\n") - 1
+    if media_type == SRX:
+        return body.count(b"<result>")
+    might_pass = cap is not None and len(body) >= _MIN_ROW_BYTES.get(media_type, 1) * (cap + 1) - 1
+    if len(body) > COUNT_BELOW and not might_pass:
+        return None
+    if media_type == SRJ:
+        return len(json.loads(body)["results"]["bindings"])
+    import csv
+
+    return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
+
+
 def serialize_boolean(value: bool, media_type: str) -> bytes:
     """Write an ASK answer."""
     if media_type == SRJ:

@@ -110,10 +110,11 @@ def fixture_store(kind: str, directory: Path) -> Iterator[Any]:
 @contextlib.contextmanager
 def fixture_app(store: Any, **config: Any) -> Iterator[Any]:
     """An app over ``store`` (settings overridden by ``config``) whose query workers stop at
-    the end."""
+    the end. The canned-answer cache is off unless ``config`` turns it on, so a test that
+    replaces ``Services.run`` sees every request (the cache has its own tests)."""
     from api import create_app
 
-    app = create_app({"store": "memory:", **config}, store=store)
+    app = create_app({"store": "memory:", "response_cache": 0, **config}, store=store)
     try:
         yield app
     finally:
