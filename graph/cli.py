@@ -87,7 +87,8 @@ class ProgressBar:
         bar = "█" * filled + "·" * (width - filled)
         line = (
             f"[{bar}] {state.done}/{state.total} documents · {state.measures} measures · "
-            f"{state.triples:,} triples · {state.rate:.1f} docs/s"
+            f"{state.triples:,} triples · {state.rate:.1f} docs/s · "
+            f"{state.triple_rate:,.0f} triples/s"
             + (f" · {state.failed} refused" if state.failed else "")
         )
         if self.tty:
@@ -145,12 +146,17 @@ def cmd_build(args: argparse.Namespace) -> int:
             base=settings.base,
             validation=args.validation or settings.validation,
             progress=progress,
+            workers=args.jobs,
         )
+    for name, message in report.warnings:
+        print(f"policykg: warning: {name}: {message}", file=sys.stderr)
     for name, message in report.failures:
         print(f"policykg: refused {name}: {message}", file=sys.stderr)
+    rate = len(report.documents) / report.seconds if report.seconds else 0.0
     print(
         f"built {len(report.documents)} document(s), {report.measures} measures, "
-        f"{report.triples:,} triples in {report.seconds:.2f} s into {settings.store}",
+        f"{report.triples:,} triples (+{report.inferred:,} inferred) in {report.seconds:.2f} s "
+        f"({rate:.1f} documents/s, {report.workers} worker(s)) into {settings.store}",
         file=sys.stderr,
     )
     if report.failures:
@@ -245,7 +251,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     try:
         with open_store(settings.store, read_only=settings.store.startswith("oxigraph:")) as store:
-            export_dataset(store, out, args.format)
+            export_dataset(store, out, args.format, context_url=args.context)
     finally:
         if args.output:
             out.close()
@@ -328,6 +334,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="files or folders of documents")
     p.add_argument("--validation", choices=["refuse", "warn"], help="what SHACL violations do")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per core)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("query", help="run a canned query (by name) or a .rq file")
@@ -339,6 +346,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write the whole graph in an RDF format")
     p.add_argument("--format", default="trig", help="turtle, xml, trig, nq or jsonld")
     p.add_argument("-o", "--output", help="file to write (default: stdout)")
+    p.add_argument("--context", metavar="URL", help="JSON-LD: a published @context to reference")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("validate", help="SHACL, reasoner consistency and OWL 2 DL profile")

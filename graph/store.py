@@ -167,6 +167,10 @@ class Store(ABC):
         """Replace each named graph by the given triples, all at once: readers never see a mix."""
 
     @abstractmethod
+    def append_graph(self, iri: str, data: bytes) -> None:
+        """Add triples (N-Triples bytes) to a named graph, keeping what it holds."""
+
+    @abstractmethod
     def drop_graph(self, iri: str) -> bool:
         """Remove a named graph; return whether it existed."""
 

@@ -94,6 +94,9 @@ class _Row:
 class MemoryStore(Store):
     """An rdflib Dataset whose default graph is the union of its named graphs."""
 
+    native_updates = False
+    """rdflib evaluates big updates slowly: inference runs in Oxigraph and is copied in."""
+
     def __init__(self, spec: StoreSpec) -> None:
         self.spec = spec
         self.dataset = rdflib.Dataset(default_union=True)
@@ -176,6 +179,18 @@ class MemoryStore(Store):
                 graph = self.dataset.graph(URIRef(iri))
                 for triple in triples:
                     graph.add(triple)  # type: ignore[arg-type]
+            self._version += 1
+
+    def append_graph(self, iri: str, data: bytes) -> None:
+        """Add N-Triples to a named graph."""
+        triples = [
+            (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+            for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        ]
+        with self._lock:
+            graph = self.dataset.graph(URIRef(iri))
+            for triple in triples:
+                graph.add(triple)  # type: ignore[arg-type]
             self._version += 1
 
     def drop_graph(self, iri: str) -> bool:

@@ -75,18 +75,48 @@ def _quads(graph: str, triples: Iterable[ox.Triple]) -> Iterator[ox.Quad]:
 class OxigraphWriter:
     """The changes of one write session, applied to a private generation."""
 
+    atomic_session = True
+    """Everything done in the session is published at once (readers never see a part)."""
+
+    BULK_BYTES = 32 * 1024 * 1024
+    """N-Quads gathered before one bulk load (bulk loading writes sorted tables directly: about
+    2.5 times faster than transactional loads, and safe here since the generation is private)."""
+
     def __init__(self, store: ox.Store) -> None:
         self._store: ox.Store | None = store
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._pending_graphs: set[str] = set()
 
     @property
     def store(self) -> ox.Store:
-        """The private generation; gone once the session ended."""
+        """The private generation, with every pending bulk load applied."""
         if self._store is None:
             raise StoreUnavailableError("this write session has ended; open a new one")
+        if self._pending:
+            self.flush_pending()
         return self._store
+
+    def flush_pending(self) -> None:
+        """Bulk-load the gathered N-Quads now."""
+        if self._store is None or not self._pending:
+            return
+        data = b"".join(self._pending)
+        self._pending, self._pending_bytes, self._pending_graphs = [], 0, set()
+        self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+
+    def _gather(self, iri: str, data: bytes) -> None:
+        """Queue N-Triples for ``iri`` as N-Quads (lines end with " .\n" as Oxigraph writes)."""
+        suffix = f" <{iri}> .\n".encode()
+        self._pending.append(b"".join(line[:-2] + suffix for line in data.splitlines(True)))
+        self._pending_bytes += len(self._pending[-1])
+        self._pending_graphs.add(iri)
+        if self._pending_bytes >= self.BULK_BYTES:
+            self.flush_pending()
 
     def _end(self) -> None:
         self._store = None
+        self._pending, self._pending_bytes, self._pending_graphs = [], 0, set()
 
     def replace_graphs(self, graphs: Mapping[str, Iterable[ox.Triple]]) -> None:
         """Replace each named graph by the given triples."""
@@ -96,6 +126,32 @@ class OxigraphWriter:
             if store.contains_named_graph(name):
                 store.remove_graph(name)
             store.extend(_quads(iri, triples))
+
+    def load_graph(self, iri: str, data: bytes) -> None:
+        """Replace a named graph by N-Triples (as Oxigraph writes them), bulk-loaded later."""
+        if iri in self._pending_graphs:
+            self.flush_pending()  # the same graph twice in a session: the second one wins
+        raw, name = self._store, ox.NamedNode(iri)
+        if raw is None:
+            raise StoreUnavailableError("this write session has ended; open a new one")
+        if raw.contains_named_graph(name):
+            raw.remove_graph(name)
+        self._gather(iri, data)
+
+    def append_graph(self, iri: str, data: bytes) -> None:
+        """Add N-Triples (as Oxigraph writes them) to a named graph, bulk-loaded later."""
+        if self._store is None:
+            raise StoreUnavailableError("this write session has ended; open a new one")
+        self._gather(iri, data)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Quads of one named graph, or of all named graphs, as the session sees them."""
+        if graph is not None:
+            yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            return
+        for q in self.store.quads_for_pattern(None, None, None):
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                yield q
 
     def drop_graph(self, iri: str) -> bool:
         """Remove a named graph; return whether it existed."""
@@ -236,8 +292,11 @@ class OxigraphStore(Store):
             session = OxigraphWriter(store)
             try:
                 yield session
+                started = time.monotonic()
+                session.flush_pending()
                 store.flush()
                 store.optimize()
+                log.info("generation %s on disk in %.1f s", name, time.monotonic() - started)
             except BaseException as exc:
                 session._end()
                 del store
@@ -343,6 +402,11 @@ class OxigraphStore(Store):
         """Replace named graphs in one new generation."""
         with self.writer() as w:
             w.replace_graphs(graphs)
+
+    def append_graph(self, iri: str, data: bytes) -> None:
+        """Add N-Triples to a named graph in one new generation."""
+        with self.writer() as w:
+            w.append_graph(iri, data)
 
     def drop_graph(self, iri: str) -> bool:
         """Drop a named graph in one new generation (no new generation when it is absent)."""

@@ -588,6 +588,23 @@ class SparqlStore(Store):
         if probe is not None and not self._union_checked:
             self._check_union_default(probe)
 
+    def append_graph(self, iri: str, data: bytes) -> None:
+        """Add N-Triples to a named graph, in requests of :attr:`request_triples` triples.
+
+        Not atomic for readers: callers that need that append to a staging graph and move it.
+        """
+        triples = [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        batch: list[str] = []
+        size = 0
+        for count, op in self._insert_ops(iri, triples):
+            if size and size + count > self.request_triples:
+                self.update(" ;\n".join(batch))
+                batch, size = [], 0
+            batch.append(op)
+            size += count
+        if batch:
+            self.update(" ;\n".join(batch))
+
     def _drop_staging(self, token: str) -> None:
         try:
             for name in self._all_graphs():
