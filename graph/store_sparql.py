@@ -81,6 +81,7 @@ from graph.results import (
     serialize_solutions,
     serialize_triples,
 )
+from graph.sparql_text import QUERY_FORMS, operation_form
 from graph.store import (
     NQUADS,
     NTRIPLES,
@@ -115,10 +116,6 @@ _VIRTUOSO_BNODE = re.compile(rb"<bnode>nodeID://")
 _DEADLOCK = re.compile(r"40001|SR172|deadlock", re.IGNORECASE)
 _TOO_BIG = re.compile(r"SQ199|code vector|SQL text has exceeded|memory exhausted", re.IGNORECASE)
 _ERROR_TAIL = re.compile(r"\n\s*SPARQL (?:query|request):.*", re.DOTALL)
-_PROLOGUE = re.compile(
-    r"""\s+|\#[^\n\r]*|(?i:prefix)\s*[^\s:]*:\s*<[^>]*>|(?i:base)\s*<[^>]*>|(?i:version)\s*(?:"[^"]*"|'[^']*')"""
-)
-_FORM = re.compile(r"(?i:select|ask|construct|describe)\b")
 
 
 def query_form(sparql: str) -> str | None:
@@ -128,13 +125,8 @@ def query_form(sparql: str) -> str | None:
     and RDF types for a CONSTRUCT). ``None`` when the text does not start like a query; the
     server then says what is wrong with it.
     """
-    pos = 0
-    while match := _PROLOGUE.match(sparql, pos):
-        if match.end() == pos:
-            break
-        pos = match.end()
-    form = _FORM.match(sparql, pos)
-    return form.group().upper() if form else None
+    form = operation_form(sparql)
+    return form if form in QUERY_FORMS else None
 
 
 @dataclass(frozen=True, slots=True)
