@@ -2,6 +2,15 @@
 
 Contributed to the CLI through the ``policykg.commands`` entry point, so ``graph`` stays free of
 HTTP. On an empty store it first builds the bundled corpus, so a new machine serves real data.
+
+Why waitress with threads, in one process (measured on the 2-core machine, docs/benchmarks.md):
+the server's own share of a request is small next to what the app does. Serving a constant
+answer costs 0.22 ms per sequential request with waitress, 0.39 ms with gunicorn (gthread) and
+0.09 ms with granian; the full app adds about 0.6 ms in Flask and 0.6 ms for the hop to a query
+worker, and ASK latency came out at 1.03, 1.39 and 1.08 ms. Several server processes would
+each start their own query workers (memory) and gain nothing on two cores, where the query
+workers are the ones using the CPU. The query workers are started with the server, so the
+first query does not wait for them.
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             for name, message in report.failures:
                 print(f"policykg: refused {name}: {message}", file=sys.stderr)
     app = create_app(settings=settings)
+    pool = getattr(app.extensions["policykg"].executor, "pool", None)
+    if pool is not None:
+        pool.start()  # the workers boot while the server binds, not on the first query
     from api.observability import enable_access_log
 
     enable_access_log()  # one JSON line per request on stderr
@@ -49,7 +61,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     waitress.serve(
-        app, host=settings.host, port=settings.port, threads=settings.threads, ident="policykg"
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.threads,
+        ident="policykg",
+        asyncore_use_poll=True,  # poll(2), not select(2): no limit of 1 024 open connections
     )
     return 0
 
