@@ -37,6 +37,9 @@ _TOKEN = re.compile(
 )
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_MAYBE_RELATIVE = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.\-]*:)[^<>\"{}|^`\\\x00-\x20]*>")
+"""Anything that could be a relative IRI token (also inside strings and comments): where this
+finds nothing, no IRI token of the text lacks a scheme."""
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 MAX_NESTING = 128
 """Deepest nesting of ``{ ( [`` (or run of ``!`` / ``^``) a text may have. Oxigraph's parser
@@ -126,8 +129,8 @@ def has_dataset_clause(text: str) -> bool:
 
 def has_relative_iri(text: str) -> bool:
     """Whether ``text`` holds an IRI reference without a scheme (which needs a base IRI)."""
-    if "<" not in text:
-        return False
+    if not _MAYBE_RELATIVE.search(text):
+        return False  # the usual case, decided without tokenizing the whole text
     return any(
         tok.kind == "iri" and not _SCHEME.match(tok.text[1:-1]) for tok in tokens(text)
     )
