@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import pyoxigraph as ox
@@ -117,17 +118,24 @@ class Operation:
 # -- negotiation -------------------------------------------------------------------------
 
 
-def _entries(header: str | None) -> list[tuple[str, float, int]]:
+def _entries(header: str | None) -> tuple[tuple[str, float, int], ...]:
     """(media type without parameters, quality, position) of each Accept entry."""
     if not header:
-        return []
+        return ()
+    return _parsed_entries(header)
+
+
+@lru_cache(maxsize=256)
+def _parsed_entries(header: str) -> tuple[tuple[str, float, int], ...]:
+    """:func:`_entries` of one header text, kept: clients send a handful of Accept values, and
+    each request would otherwise parse its header three times."""
     parsed = parse_accept_header(header, MIMEAccept)
     out = []
     for position, (value, quality) in enumerate(parsed):
         base = value.split(";", 1)[0].strip().lower()
         if "/" in base:
             out.append((base, float(quality), position))
-    return out
+    return tuple(out)
 
 
 def _specificity(entry: str, media: str) -> int:
@@ -147,6 +155,11 @@ def rank(header: str | None, offered: Sequence[str] = OFFERED) -> list[tuple[str
     type or one of :data:`ALIASES`, then ``type/*``, then ``*/*``); types at quality 0 are
     refused. Ties go to the type named explicitly, then to the client's order, then ours.
     """
+    return list(_rank(header, tuple(offered)))
+
+
+@lru_cache(maxsize=256)
+def _rank(header: str | None, offered: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     entries = _entries(header)
     scored = []
     for order, media in enumerate(offered):
@@ -158,7 +171,7 @@ def rank(header: str | None, offered: Sequence[str] = OFFERED) -> list[tuple[str
         if best is not None and best[1] > 0:
             scored.append((-best[1], -best[0], best[2], order, media, best[1]))
     scored.sort()
-    return [(media, quality) for *_, media, quality in scored]
+    return tuple((media, quality) for *_, media, quality in scored)
 
 
 def html_quality(header: str | None) -> float:
