@@ -148,6 +148,19 @@ def _measure_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+def _issuers_in_order(doc: str, issuers: list[str]) -> list[str]:
+    """The issuers in the order the document lists them (``pol:hasIssuance`` positions).
+
+    Documents built before issuances were recorded keep their issuers in IRI order.
+    """
+    rows = ent.select(
+        f"SELECT ?m (MIN(?n) AS ?pos) WHERE {{ {doc} pol:hasIssuance ?i . "
+        "?i pol:issuer ?m ; pol:ordinal ?n } GROUP BY ?m"
+    )
+    position = {r["m"]: ent.to_int(r.get("pos")) for r in rows}
+    return sorted(issuers, key=lambda m: (position.get(m, len(position) + 1), m))
+
+
 def _mention_span(mention: dict[str, Any]) -> Span:
     kind = mention["kind"] if mention["kind"] in ent.MENTION_KINDS else "region"
     names = ", ".join(labels()(c) for c in mention["denotes"])
@@ -438,7 +451,7 @@ def _document_page(iri: str, props: dict[str, list[ent.Value]], types: list[str]
         sections=sections,
         measure_count=len(measures),
         targets=targets,
-        issuers=ent.iris(props, POL + "issuedBy"),
+        issuers=_issuers_in_order(d, ent.iris(props, POL + "issuedBy")),
         number=ent.literal(props, POL + "documentNumber"),
         issued=ent.literal(props, DCTERMS + "issued"),
         addressee=ent.literal(props, POL + "addressee"),

@@ -357,6 +357,9 @@ def _document_parts(iri: str) -> dict[str, Any]:
             "sectionNumber": r.get("number"), "title": r.get("title"),
             "beginOffset": r.get("begin"), "endOffset": r.get("end"),
             "measureCount": r.get("measures")}) for r in answer.rows()]
+    if "document_issuers" in catalogue:
+        answer = run_canned(catalogue["document_issuers"], {"document": iri}, page=1, size=1000)
+        out["issuedBy"] = [r["ministry"] for r in answer.rows()]  # in the document's order
     if "document_targets" in catalogue:
         answer = run_canned(catalogue["document_targets"], {"document": iri}, page=1, size=1000)
         out["hasTarget"] = [_clean({

@@ -70,8 +70,13 @@ def document_triples(
     yield t(doc, _p(DCTERMS.title), _zh(record.title))
     if record.number:
         yield t(doc, _p(POL.documentNumber), ox.Literal(record.number))
-    for iri in record.issuers:
+    for n, iri in enumerate(record.issuers, start=1):
+        issuance = node(f"issuer/{n}")
         yield t(doc, _p(POL.issuedBy), ox.NamedNode(iri))
+        yield t(doc, _p(POL.hasIssuance), issuance)
+        yield t(issuance, RDF_TYPE, _p(POL.Issuance))
+        yield t(issuance, _p(POL.issuer), ox.NamedNode(iri))
+        yield t(issuance, _p(POL.ordinal), _int(n))
     if record.issuers:
         yield t(doc, _p(POL.leadIssuer), ox.NamedNode(record.issuers[0]))
     if record.addressees:

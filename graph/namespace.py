@@ -31,6 +31,7 @@ class POL(DefinedNamespace):
     InstrumentType: URIRef  # A category of instrument: Rothwell and Zegveld's supply-side,
     MacroRegion: URIRef  # One of the four economic regions of the National Bureau of
     Measure: URIRef  # One commitment of a document: a sentence or clause that says who should
+    Issuance: URIRef  # One department's place in a document's list of issuers.
     Mention: URIRef  # A stretch of a measure's text that names a concept of the ontology (or a
     Ministry: URIRef  # A State Council department that issues or carries out policy: a ministry
     PolicyDocument: URIRef  # One issued policy document (an opinion, notice, plan or measures),
@@ -71,6 +72,8 @@ class POL(DefinedNamespace):
     instrumentUsedBy: URIRef  # A measure that uses the instrument; the inverse of
     issued: URIRef  # A document the department issued or co-issued; the inverse of pol:issuedBy.
     issuedBy: URIRef  # A department that issued the document, in the order the document lists …
+    hasIssuance: URIRef  # One entry of the document's list of issuers.
+    issuer: URIRef  # The department of an issuance.
     leadIssuer: URIRef  # The first issuer the document lists, the lead department; the prefix
     ofMeasure: URIRef  # The measure the attribution is about.
     oversees: URIRef  # An industry class the department manages; the inverse of pol:overseenBy.
