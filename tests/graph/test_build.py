@@ -235,10 +235,14 @@ def answers(store: Any) -> dict[str, list[Any]]:
 def test_every_canned_query_agrees_on_all_stores(
     small_corpus: list[Path], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    # The seed and one synthetic document: two documents are enough for the queries that
+    # aggregate across documents, and rdflib's engine (memory:) grows steeply with the data
+    # (instrument_mix alone: 30 s on two documents, over 4 minutes on five).
+    documents = small_corpus[:2]
     results: dict[str, dict[str, list[Any]]] = {}
     for kind in ("memory", "oxigraph", "sparql-oxigraph", "sparql-virtuoso"):
         store = open_kind(kind, request, tmp_path / kind)
-        report = build_documents(store, small_corpus, base=DEFAULT_BASE)
+        report = build_documents(store, documents, base=DEFAULT_BASE)
         assert report.ok, (kind, report.failures)
         results[kind] = answers(store)
         store.close()
