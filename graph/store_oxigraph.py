@@ -106,9 +106,13 @@ class OxigraphWriter:
         self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
 
     def _gather(self, iri: str, data: bytes) -> None:
-        """Queue N-Triples for ``iri`` as N-Quads (lines end with " .\n" as Oxigraph writes)."""
-        suffix = f" <{iri}> .\n".encode()
-        self._pending.append(b"".join(line[:-2] + suffix for line in data.splitlines(True)))
+        """Queue N-Triples for ``iri`` as N-Quads.
+
+        Every line ends with " .\n" as Oxigraph writes N-Triples, and no literal holds a raw
+        line break (N-Triples escapes it), so one ``bytes.replace`` turns the whole buffer into
+        N-Quads (a Python loop over the lines cost 20 ms per document of a build).
+        """
+        self._pending.append(data.replace(b" .\n", f" <{iri}> .\n".encode()))
         self._pending_bytes += len(self._pending[-1])
         self._pending_graphs.add(iri)
         if self._pending_bytes >= self.BULK_BYTES:
