@@ -33,8 +33,13 @@ if [ ! -x .venv/bin/python ]; then
   log "creating the virtualenv .venv"
   "$PY" -m venv .venv
 fi
-extras=""; [ "$want_test" = 1 ] && extras="[test]"
-stamp=".venv/.policykg-installed$( [ "$want_test" = 1 ] && echo -test )"
+# (if-statements, not `[ … ] && …`: under `set -e` a failed test inside $( ) ends the script)
+extras=""
+stamp=".venv/.policykg-installed"
+if [ "$want_test" = 1 ]; then
+  extras="[test]"
+  stamp="$stamp-test"
+fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   log "installing Python packages (locked by constraints.txt)"
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".$extras" 2>&1 \
