@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                        extraction_repeat=10)
     else:
         opts = Options(out=args.out, build_sizes=[1, 10, 100, 1000],
-                       serve_sizes=[10, 100, 1000])
+                       serve_sizes=[10, 100, 1000], min_samples=2)
     for name in ("build_sizes", "serve_sizes", "remote_max", "repeat", "duration", "only"):
         value = getattr(args, name)
         if value is not None:
