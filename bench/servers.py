@@ -54,6 +54,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (0 when it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += proc.memory_info().rss
+    return total
+
+
 @dataclass
 class Running:
     """A started server."""
@@ -65,20 +81,9 @@ class Running:
     """Seconds from starting the process to its first successful answer."""
 
     def rss_mib(self) -> float:
-        """Resident memory of the server and its children (query workers), MiB."""
-        try:
-            import psutil
-        except ImportError:
-            return float("nan")
-        try:
-            proc = psutil.Process(self.process.pid)
-            total = proc.memory_info().rss
-            for child in proc.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    total += child.memory_info().rss
-        except psutil.Error:
-            return float("nan")
-        return total / 2**20
+        """Resident memory of the server and its children (query workers), MiB (NaN if gone)."""
+        rss = tree_rss(self.process.pid)
+        return rss / 2**20 if rss else float("nan")
 
 
 @contextlib.contextmanager

@@ -32,7 +32,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,16 +47,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from bench.servers import free_port, tree_rss
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # -- a `policykg serve` child process -------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clean_environ(**settings: Any) -> dict[str, str]:
@@ -67,22 +61,6 @@ def clean_environ(**settings: Any) -> dict[str, str]:
         if value is not None:
             env[f"POLICYKG_{key.upper()}"] = str(value)
     return env
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (0 when it is gone)."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += proc.memory_info().rss
-    return total
 
 
 @dataclass

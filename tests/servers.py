@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -32,18 +29,11 @@ from pathlib import Path
 
 import pytest
 
+from bench import servers as bench_servers
+from bench.servers import free_port
+
 VIRTUOSO = Path("/usr/bin/virtuoso-t")
 VIRTUOSO_INSTALL = "install Debian's virtuoso-opensource (apt-get install virtuoso-opensource)"
-OXIGRAPH_INSTALL = (
-    "install the test extra (.venv/bin/pip install -e '.[test]', PyPI package oxigraph)"
-)
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -126,11 +116,10 @@ def oxigraph_binary() -> Path:
     Raises:
         pytest.fail.Exception: the binary is missing (with what to install).
     """
-    candidate = Path(sys.executable).parent / "oxigraph"
-    found = candidate if candidate.exists() else shutil.which("oxigraph")
-    if not found:
-        pytest.fail(f"the `oxigraph` server binary is missing; {OXIGRAPH_INSTALL}")
-    return Path(found)
+    try:
+        return bench_servers.oxigraph_binary()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
 
 
 def make_oxigraph_server(directory: Path, port: int | None = None) -> Server:

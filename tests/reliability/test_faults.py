@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 import requests
 
-from bench.soak import ROOT, clean_environ, free_port
+from bench.servers import free_port
+from bench.soak import ROOT, clean_environ
 from tests.reliability.conftest import (
     ADMIN_TOKEN,
     NOTICE,
