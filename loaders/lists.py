@@ -156,7 +156,7 @@ def list_items(
                 continue
             items = _items_left(text, at, begin)
             if not any(sector_like(item) for item in items):
-                continue  # 救援、防疫等应急物资产业: purposes, not sectors
+                continue  # 抗灾、救护等应急装备产业: the members are purposes, not sectors
             for item in items:
                 if not take(item, closed=True):
                     break

@@ -108,9 +108,11 @@ def test_list_closed_by_a_class_of_industry(load: Any) -> None:
 
 
 def test_list_of_purposes_is_not_a_list_of_sectors(load: Any) -> None:
-    """救援、防疫等应急物资产业: no member names a sector, so none is one."""
+    """X、Y等…产业 where no member names a sector: none is one (the seed's wording, and another)."""
     r = load(DOC.format(body="促进救援、防疫等应急物资产业科学布局。"))
     assert [t for t, _ in _industries(r)] == ["应急物资产业"]
+    r = load(DOC.format(body="支持抗灾、救护等应急装备产业加快发展。"))
+    assert [t for t, _ in _industries(r)] == ["应急装备产业"]
 
 
 def test_single_character_member_only_in_a_closed_list(load: Any) -> None:
