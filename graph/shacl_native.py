@@ -429,20 +429,7 @@ class NativeValidator:
         serialised = ox.serialize(listed, format=ox.RdfFormat.N_TRIPLES) or b""
         store.load(serialised, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(DATA))
         store.update(self.focus_update)
-        found = set(self._violations(store))
-        violations = sorted(found, key=lambda v: (v.focus, v.path, v.message))
-        errors = [v for v in violations if v.severity == "Violation"]
-        if errors:
-            text = f"{len(errors)} SHACL violation(s):\n" + "\n".join(f"- {v}" for v in violations)
-        else:
-            notes = "".join(f"\n- {v}" for v in violations)
-            text = f"conforms to the shapes ({len(listed)} triples checked){notes}"
-        return ShaclReport(
-            conforms=not errors,
-            violations=tuple(violations),
-            text=text,
-            seconds=time.monotonic() - started,
-        )
+        return ShaclReport.of(set(self._violations(store)), triples=len(listed), started=started)
 
     def _violations(self, store: ox.Store) -> Iterator[ShaclViolation]:
         for check in self.checks:

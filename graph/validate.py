@@ -103,6 +103,30 @@ class ShaclReport:
         """True when the data conforms to the shapes."""
         return self.conforms
 
+    @classmethod
+    def of(
+        cls, found: Iterable[ShaclViolation], *, triples: int, started: float,
+        conforms: bool | None = None,
+    ) -> ShaclReport:
+        """The report of ``found`` (in a stable order), worded alike by both validators.
+
+        ``conforms`` is the validator's own verdict when it gives one; otherwise the data
+        conforms when nothing of severity Violation was found.
+        """
+        violations = tuple(sorted(found, key=lambda v: (v.focus, v.path, v.message)))
+        errors = [v for v in violations if v.severity == "Violation"]
+        if errors:
+            text = f"{len(errors)} SHACL violation(s):\n" + "\n".join(f"- {v}" for v in violations)
+        else:
+            notes = "".join(f"\n- {v}" for v in violations)
+            text = f"conforms to the shapes ({triples} triples checked){notes}"
+        return cls(
+            conforms=not errors if conforms is None else conforms,
+            violations=violations,
+            text=text,
+            seconds=time.monotonic() - started,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ReasonerReport:
@@ -169,18 +193,8 @@ def validate_shacl(data: Graph | Dataset | Iterable[Any]) -> ShaclReport:
         abort_on_first=False,
         advanced=True,
     )
-    violations = tuple(sorted(_violations(results), key=lambda v: (v.focus, v.path, v.message)))
-    errors = [v for v in violations if v.severity == "Violation"]
-    if errors:
-        text = f"{len(errors)} SHACL violation(s):\n" + "\n".join(f"- {v}" for v in violations)
-    else:
-        notes = "".join(f"\n- {v}" for v in violations)
-        text = f"conforms to the shapes ({len(graph)} triples checked){notes}"
-    return ShaclReport(
-        conforms=bool(conforms),
-        violations=violations,
-        text=text,
-        seconds=time.monotonic() - started,
+    return ShaclReport.of(
+        _violations(results), triples=len(graph), started=started, conforms=bool(conforms)
     )
 
 
