@@ -131,21 +131,15 @@ def upload_document() -> Response:
 
 
 def delete_document(store: Any, iri: str) -> bool:
-    """Drop a document's graph and recompute the inferred graph, in one write session.
+    """Drop a document's graph and recompute the graphs derived from all documents
+    (inferred, discovered concepts), in one write session, as ``policykg delete`` does.
 
     Returns:
         Whether the document was there.
     """
-    from graph.loading import INFERRED_GRAPH
-    from graph.reasoning import inferred_triples
+    from graph.loading import delete_documents
 
-    if iri not in store.graph_names():
-        return False
-    with store.writer() as writer:
-        writer.drop_graph(iri)
-        writer.drop_graph(INFERRED_GRAPH)
-        writer.replace_graphs({INFERRED_GRAPH: inferred_triples(writer)})
-    return True
+    return bool(delete_documents(store, [iri]))
 
 
 @bp.delete("/documents/<key>")

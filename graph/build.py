@@ -7,15 +7,26 @@ serialiser takes directly; nothing here touches a store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
-from graph.namespace import POL
+from graph.namespace import POL, POLID
 from loaders.records import DocumentRecord, Measure
+
+DISCOVERED_GRAPH = str(POLID["graph/discovered"])
+"""Where discovered concepts are described, once for the whole store.
+
+A document graph says only ``<concept> pol:discoveredIn <document>``; the concept's types,
+label, scheme, ``pol:discovered`` and guessed ``pol:instrumentType`` live here. Described in
+every document graph that found it, a concept discovered by n documents would match
+``?c a pol:PolicyInstrument ; skos:prefLabel ?l`` n * n times: Oxigraph and Virtuoso read the
+union default graph as a bag of quads, and at 100 documents the ``instruments`` query returned
+1.1 million rows and ran into the time limit.
+"""
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -142,6 +153,26 @@ def document_triples(
         yield t(c, _p(POL.discoveredIn), doc)
         if concept.instrument_type:
             yield t(c, _p(POL.instrumentType), ox.NamedNode(concept.instrument_type))
+
+
+def split_discovered(
+    record: DocumentRecord, triples: Iterable[ox.Triple]
+) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """Split :func:`document_triples`: the document graph, the discovered concepts' description.
+
+    The two parts go to the document's graph and to :data:`DISCOVERED_GRAPH`; together they
+    are what a document means (validation and reasoning look at both).
+    """
+    concepts = {concept.iri for concept in record.discovered}
+    in_document = _p(POL.discoveredIn)
+    document: list[ox.Triple] = []
+    described: list[ox.Triple] = []
+    for triple in triples:
+        if triple.subject.value in concepts and triple.predicate != in_document:
+            described.append(triple)
+        else:
+            document.append(triple)
+    return document, described
 
 
 def _span(node: ox.NamedNode, text: str, begin: int, end: int) -> Iterator[ox.Triple]:

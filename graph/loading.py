@@ -12,8 +12,10 @@ How a build runs:
 - Each worker also closes its document under the ontology's rules (``graph.reasoning``), so
   the inferred graph grows document by document instead of being recomputed over the store.
 - The writer (this process) puts every document in its own named graph, the ontology in
-  ``polid:graph/ontology`` and the conclusions in ``polid:graph/inferred`` (with those of the
-  documents already in the store, read back) — all in one write session, so a reader of the
+  ``polid:graph/ontology``, the description of discovered concepts in
+  ``polid:graph/discovered`` (once per concept, see :data:`graph.build.DISCOVERED_GRAPH`) and
+  the conclusions in ``polid:graph/inferred`` (with those of the documents already in the
+  store, read back) — all in one write session, so a reader of the
   embedded store sees the store before or after the build, never in between, and a build
   killed half-way leaves the previous one in place.
 - A document that cannot be read, that the extractor refuses, or whose graph violates the
@@ -43,7 +45,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.build import document_iri, document_triples
+from graph.build import DISCOVERED_GRAPH, document_iri, document_triples, split_discovered
 from graph.errors import GraphError, ValidationError
 from graph.namespace import POLID
 from graph.store import Store
@@ -121,6 +123,8 @@ class _Built:
     triples: int = 0
     measures: int = 0
     inferred: bytes = b""  # what the document implies with the ontology, as N-Triples
+    discovered: bytes = b""  # the description of the concepts it discovered, as N-Triples
+    concepts: tuple[str, ...] = ()  # the IRIs of those concepts
     error: str = ""
     warning: str = ""
     validation_seconds: float = 0.0
@@ -214,11 +218,13 @@ def _prepare(name: str, payload: Path | bytes) -> _Built:
         warning = message
     from graph.reasoning import ontology_reasoner
 
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    document, described = split_discovered(record, triples)
     return _Built(
         name,
         iri=document_iri(record, base),
-        data=data,
+        data=ox.serialize(document, format=ox.RdfFormat.N_TRIPLES) or b"",
+        discovered=ox.serialize(described, format=ox.RdfFormat.N_TRIPLES) or b"",
+        concepts=tuple(concept.iri for concept in record.discovered),
         inferred=ontology_reasoner().infer_ntriples(triples),
         triples=len(triples),
         measures=len(record.measures),
@@ -348,9 +354,13 @@ class _Inferred:
             self.writer.append_graph(self.target, data)
             self.triples += data.count(b"\n")
 
-    def add_stored(self, iri: str) -> None:
-        """The conclusions of a document already in the store (not part of this build)."""
-        self.add(self.reasoner.infer_ntriples(q.triple for q in self.writer.quads(iri)))
+    def add_stored(self, triples: Iterable[ox.Triple]) -> None:
+        """The conclusions of a document already in the store (not part of this build).
+
+        ``triples``: its graph and the description of the concepts it discovered, which is
+        what its worker reasoned on when it was built.
+        """
+        self.add(self.reasoner.infer_ntriples(triples))
 
     def finish(self) -> None:
         if self.target != INFERRED_GRAPH:
@@ -364,11 +374,69 @@ class _Inferred:
                 log.warning("could not remove the staging graph %s", self.target)
 
 
+class _Discovered:
+    """Writes the graph describing discovered concepts (:data:`DISCOVERED_GRAPH`) in a session.
+
+    Rebuilt whole in every write session, like the inferred graph: from the documents of this
+    build, and for the documents already in the store from the previous description (the
+    only copy). So a concept that no document names any more goes, and a document rebuilt
+    with a newer extractor replaces its concepts' description instead of adding to it.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        from graph.reasoning import STAGING
+
+        self.writer = writer
+        atomic = getattr(writer, "atomic_session", False)
+        self.target = DISCOVERED_GRAPH if atomic else f"{STAGING}discovered-{secrets.token_hex(6)}"
+        self.previous: dict[str, list[ox.Triple]] = collections.defaultdict(list)
+        self.written: set[str] = set()
+
+    def start(self) -> None:
+        for quad in self.writer.quads(DISCOVERED_GRAPH):
+            self.previous[quad.subject.value].append(quad.triple)
+        self.writer.update(f"DROP SILENT GRAPH <{self.target}>")
+
+    def add(self, data: bytes, concepts: Iterable[str]) -> None:
+        """The description written by this build's worker for one document."""
+        if data:
+            self.writer.append_graph(self.target, data)
+        self.written.update(concepts)
+
+    def add_stored(self, triples: list[ox.Triple]) -> list[ox.Triple]:
+        """Keep the description of the concepts a stored document discovered; return it."""
+        from graph.namespace import POL
+
+        found = str(POL.discoveredIn)
+        described: list[ox.Triple] = []
+        for triple in triples:
+            if triple.predicate.value == found:
+                described.extend(self.previous.get(triple.subject.value, ()))
+        fresh = [t for t in described if t.subject.value not in self.written]
+        if fresh:
+            self.writer.append_graph(
+                self.target, ox.serialize(fresh, format=ox.RdfFormat.N_TRIPLES) or b""
+            )
+            self.written.update(t.subject.value for t in fresh)
+        return described
+
+    def finish(self) -> None:
+        if self.target != DISCOVERED_GRAPH:
+            self.writer.update(f"MOVE SILENT GRAPH <{self.target}> TO GRAPH <{DISCOVERED_GRAPH}>")
+
+    def abandon(self) -> None:
+        if self.target != DISCOVERED_GRAPH:
+            try:
+                self.writer.update(f"DROP SILENT GRAPH <{self.target}>")
+            except GraphError:
+                log.warning("could not remove the staging graph %s", self.target)
+
+
 def _other_graphs(writer: Any, written: set[str]) -> list[str]:
     """Data graphs of the store that this build did not write (documents built earlier)."""
     from graph.reasoning import STAGING
 
-    skip = {ONTOLOGY_GRAPH, INFERRED_GRAPH, *written}
+    skip = {ONTOLOGY_GRAPH, INFERRED_GRAPH, DISCOVERED_GRAPH, *written}
     return [g for g in writer.graph_names() if g not in skip and not g.startswith(STAGING)]
 
 
@@ -426,7 +494,9 @@ def build_documents(
         with store.writer() as writer:
             writer.replace_graphs({ONTOLOGY_GRAPH: ontology_triples()})
             inferred = _Inferred(writer)
+            discovered = _Discovered(writer)
             try:
+                discovered.start()
                 if infer:
                     inferred.start()
                 for built in documents:
@@ -437,6 +507,7 @@ def build_documents(
                         state.failed += 1
                     else:
                         _write_document(writer, built.iri, built.data)
+                        discovered.add(built.discovered, built.concepts)
                         if infer:
                             inferred.add(built.inferred)
                         if built.warning:
@@ -450,13 +521,18 @@ def build_documents(
                     state.done += 1
                     if progress is not None:
                         progress(state)
+                for iri in _other_graphs(writer, set(report.documents)):
+                    stored = [q.triple for q in writer.quads(iri)]
+                    described = discovered.add_stored(stored)
+                    if infer:
+                        inferred.add_stored(stored + described)
+                discovered.finish()
                 if infer:
-                    for iri in _other_graphs(writer, set(report.documents)):
-                        inferred.add_stored(iri)
                     inferred.finish()
                     report.inferred = inferred.triples
             except BaseException:
                 inferred.abandon()
+                discovered.abandon()
                 raise
     finally:
         documents.close()
@@ -479,18 +555,24 @@ def delete_documents(store: Store, iris: Iterable[str]) -> list[str]:
         for iri in gone:
             writer.drop_graph(iri)
         inferred = _Inferred(writer)
+        discovered = _Discovered(writer)
         try:
+            discovered.start()
             inferred.start()
             for iri in _other_graphs(writer, set()):
-                inferred.add_stored(iri)
+                stored = [q.triple for q in writer.quads(iri)]
+                inferred.add_stored(stored + discovered.add_stored(stored))
+            discovered.finish()
             inferred.finish()
         except BaseException:
             inferred.abandon()
+            discovered.abandon()
             raise
     return gone
 
 
 __all__ = [
+    "DISCOVERED_GRAPH",
     "INFERRED_GRAPH",
     "ONTOLOGY_GRAPH",
     "BuildReport",

@@ -32,6 +32,7 @@ COUNTS: dict[str, str] = {
 _GRAPHS = {
     "ontology_triples": str(POLID["graph/ontology"]),
     "inferred_triples": str(POLID["graph/inferred"]),
+    "discovered_triples": str(POLID["graph/discovered"]),
 }
 
 
