@@ -333,8 +333,9 @@ def discover(
             taken[hit.kind][hit.begin:hit.end] = b"\x01" * (hit.end - hit.begin)
         covered[hit.begin:hit.end] = b"\x01" * (hit.end - hit.begin)
         if hit.kind in {"ministry", "region"}:
-            names[hit.begin + 1:hit.end + 1] = b"\x01" * (hit.end - hit.begin)
             named[hit.begin:hit.end] = b"\x01" * (hit.end - hit.begin)
+            if not (hit.kind == "region" and text.startswith(genre.REGION_NOUNS, hit.end)):
+                names[hit.begin + 1:hit.end + 1] = b"\x01" * (hit.end - hit.begin)
     out: list[Discovery] = []
     superseded: list[Hit] = []
     head_re = {k: re.compile("|".join(map(re.escape, v))) for k, v in heads.items()}

@@ -286,5 +286,9 @@ OBJECT_VERBS: tuple[str, ...] = ("满足", "带动", "做强", "做大", "做优
 MIN_MODIFIER = 2
 # Nouns that make a compound noun with the verb before them (综合发展水平, 服务能力, 创新成效):
 # such a verb governs nothing and does not cut a name.
-NOMINAL_AFTER_VERB: tuple[str, ...] = ("水平", "能力", "质量", "成效", "绩效", "状况", "潜力")
+NOMINAL_AFTER_VERB: tuple[str, ...] = ("水平", "能力", "质量", "成效", "绩效", "状况", "潜力",
+                                       "评价")
+# A region type followed by one of these makes a noun that names live inside (县域经济发展
+# 激励资金): the region does not stop a discovered name from reaching left.
+REGION_NOUNS: tuple[str, ...] = ("经济",)
 MAX_PHRASE = 24

@@ -123,3 +123,15 @@ def test_vocabulary_added_to_the_ontology(load: Any) -> None:
     }
     assert _texts(record, "industry") == [
         "服务外包", "服务型制造", "技术转移", "知识产权运营", "再生资源回收利用", "消费品"]
+
+
+def test_region_economy_inside_a_name(load: Any) -> None:
+    """县域 + 经济 is a noun: the region word does not stop the name reaching left."""
+    record = load(DOC.format(body="完善县域经济综合评价体系。"))
+    assert _texts(record, "instrument") == ["县域经济综合评价体系"]
+    assert _texts(record, "region") == ["县域"]
+
+
+def test_development_evaluation_is_a_noun(load: Any) -> None:
+    """发展 before 评价 is nominal: the known zone and the mechanism make one name."""
+    assert _instruments(load, "完善开发区发展评价机制。") == ["开发区发展评价机制"]
