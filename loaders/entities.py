@@ -200,6 +200,8 @@ def _after_known(text: str, inner: list[Hit], head_begin: int, mine: bytearray) 
     between them): the discovered name begins after the last known one when what is left
     before the head is a modifier of its own.
     """
+    if not inner:  # what covers the phrase is a name discovered just before (产业联盟|协调机制)
+        return None
     start = max(h.end for h in inner)
     modifier = text[start:head_begin]
     if (start >= head_begin or any(mine[start:head_begin]) or len(modifier) < genre.MIN_MODIFIER

@@ -135,3 +135,9 @@ def test_region_economy_inside_a_name(load: Any) -> None:
 def test_development_evaluation_is_a_noun(load: Any) -> None:
     """发展 before 评价 is nominal: the known zone and the mechanism make one name."""
     assert _instruments(load, "完善开发区发展评价机制。") == ["开发区发展评价机制"]
+
+
+def test_a_name_over_an_earlier_discovery_is_no_crash(load: Any) -> None:
+    """A head whose phrase covers a name discovered just before, with no known tool in it,
+    is left alone (the rule for names after a known tool needs a known tool)."""
+    assert _instruments(load, "建立产业联盟协调机制。") == ["产业联盟"]
