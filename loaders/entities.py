@@ -163,7 +163,8 @@ def _cut_at_verbs(
 
     An industry phrase starts after the last verb before its head ("推动|产业" is a verb and its
     object, not a class); an instrument phrase after the last verb that still leaves a modifier
-    of two characters, since verbs also live inside instrument names (产业发展平台).
+    of two characters, since verbs also live inside instrument names (产业发展平台). Verbs
+    used as nouns or inside a known mention (``known``) cut nothing (see :func:`verb_matches`).
     """
     shielded = bytearray(head_begin - start + 1)
     for compound in genre.COMPOUND_MODIFIERS:
