@@ -149,3 +149,42 @@ def policy_suffix(text: str, hits: list[Hit]) -> list[Hit]:
             hit = replace(hit, end=stop, form=text[hit.begin:stop])
         out.append(hit)
     return out
+
+
+def join_adjacent_industries(text: str, hits: list[Hit]) -> list[Hit]:
+    """Known classes written as one word name the last one's segment.
+
+    汽车物流 is logistics for cars, 制造业服务外包 outsourcing for manufacturers: when industry
+    mentions touch, the text names one class, the last (the head), over all their spans.
+    """
+    industries = sorted((h for h in hits if h.kind == "industry"), key=lambda h: h.begin)
+    groups: list[list[Hit]] = []
+    for hit in industries:
+        if groups and groups[-1][-1].end == hit.begin:
+            groups[-1].append(hit)
+        else:
+            groups.append([hit])
+    merged: dict[int, Hit] = {}
+    drop: set[int] = set()
+    for group in groups:
+        if len(group) > 1:
+            first, last = group[0], group[-1]
+            merged[id(last)] = replace(last, begin=first.begin, form=text[first.begin:last.end])
+            drop.update(id(h) for h in group[:-1])
+    return [merged.get(id(h), h) for h in hits if id(h) not in drop]
+
+
+def latin_abbreviation(text: str, hits: list[Hit]) -> list[Hit]:
+    """Instrument mentions take in the English abbreviation the text adds in parentheses.
+
+    基础设施领域不动产投资信托基金（REITs） is one name: the abbreviation says what the words
+    name, it does not begin a new one.
+    """
+    out = []
+    for hit in hits:
+        match = genre.LATIN_ABBREVIATION_RE.match(text, hit.end) if hit.kind == "instrument" \
+            else None
+        if match:
+            hit = replace(hit, end=match.end(), form=text[hit.begin:match.end()])
+        out.append(hit)
+    return out

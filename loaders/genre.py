@@ -172,14 +172,40 @@ INSTRUMENT_HEADS: tuple[str, ...] = (
     "集聚区", "服务体系", "融资租赁", "基金", "平台", "目录", "清单", "名单", "制度", "机制",
     "试点", "园区", "融资", "指数", "计划", "工程", "专项", "补贴", "补助", "奖补", "贴息", "担保",
     "保险", "贷款", "信贷", "债券", "行动", "联盟", "互认", "规划",
+    # titles the state confers on a city or a firm (服务外包示范城市, 服务型制造示范企业)
+    "示范城市", "示范企业",
+    # named rules of administration: a system named "…制" after the duty it sets
+    # (告知承诺制, 全员聘任制, 目标责任制, 首问负责制, 链长制)
+    "承诺制", "聘任制", "责任制", "负责制", "链长制",
+    # systems of standards and indicators and the rules that apply them (…标准体系,
+    # …评价指标体系, …考核评价办法); 体系 alone is too general (产业体系, 创新体系)
+    "标准体系", "指标体系", "评价体系", "评价办法", "管理办法", "考核办法",
+    # centres and bases of a kind (工业设计中心, 骨干冷链物流基地): only with a long
+    # modifier, see HEAD_MIN_MODIFIER
+    "中心", "基地",
 )
+# Heads that also end ordinary nouns (结算中心, 生产基地, 研发中心): a discovered name needs a
+# modifier at least this long before them.
+HEAD_MIN_MODIFIER: dict[str, int] = {"中心": 4, "基地": 4}
+# An English abbreviation in parentheses right after a name is part of it (…信托基金（REITs）).
+LATIN_ABBREVIATION_RE = re.compile(r"（[A-Za-z][A-Za-z0-9&-]{1,11}）")
+# Separators of coordinated modifiers that share one head (统计分成和税收分享制度, 产值分计、
+# 税收分成机制): the first modifier belongs to the name.
+COORDINATORS = "和及与、"
+MAX_COORDINATED_MODIFIER = 10
+# A first conjunct of one word (产值、税收分享机制) is a noun that shares the second modifier's
+# verb, not a modifier of its own: it stays outside the name. Two words (产值分计) join.
+MIN_COORDINATED_MODIFIER = 4
 # An instrument head followed by one of these is part of another noun (保险机构, 工程机械 …).
 NOT_AFTER_INSTRUMENT = ("机构", "公司", "企业", "机械", "行业", "人员", "主体", "需求", "规模",
                         "能力", "水平", "作用", "功能", "指标")
 # Verb-object compounds that the genre uses as modifiers ("承接产业转移示范区"): a verb inside
 # one does not end a noun phrase.
 COMPOUND_MODIFIERS: tuple[str, ...] = ("承接产业转移", "承接产业", "招商引资", "成果转化",
-                                       "转移转化", "创新创业", "对外开放", "节能降碳")
+                                       "转移转化", "创新创业", "对外开放", "节能降碳",
+                                       # 发展 made a noun by its adverb (县域经济高质量发展综合
+                                       # 评价体系, 服务贸易创新发展试点)
+                                       "高质量发展", "创新发展")
 # Heads of noun phrases that name an industry class.
 INDUSTRY_HEADS: tuple[str, ...] = ("制造业", "服务业", "产业", "行业", "加工")
 # Heads that name a sector even alone (服务业 = the service sector), unlike 产业/行业.
@@ -196,7 +222,9 @@ MAX_LIST_ITEM = 8
 CLASS_MODIFIERS: tuple[str, ...] = ("战略性", "传统", "新兴", "优势", "特色", "现代", "高端",
                                     "先进", "绿色", "智能", "数字", "未来")
 # Nouns that name a segment of a known class after it (新能源汽车 + 零部件, 锂电 + 材料).
-INDUSTRY_SUFFIXES: tuple[str, ...] = ("零部件", "元器件", "材料", "装备", "设备", "器件")
+INDUSTRY_SUFFIXES: tuple[str, ...] = ("零部件", "元器件", "材料", "装备", "设备", "器件",
+                                      # the class word itself (新兴消费品 + 产业)
+                                      "产业", "行业")
 # Endings of a list member that name a sector though the lexicon does not know it (冰雪装备,
 # 精密仪器): a list closed by 等 needs one such member (or a known one) to be read as industries.
 SECTOR_ENDINGS: tuple[str, ...] = ("零部件", "元器件", "材料", "装备", "设备", "器件", "产品",
@@ -227,7 +255,7 @@ GENERIC_MODIFIERS: frozenset[str] = frozenset({
     "各", "其", "更多", "一批", "部分", "同类", "不同", "多个", "一些", "大型", "新型", "转移",
     "承接", "配套", "整体", "全部", "这类", "此类", "各地", "各行", "优质", "国家", "省级", "市级",
     "县级", "地区", "有条件", "具备条件", "符合条件", "合作", "共建", "资源", "要素", "政策",
-    "就地", "就近", "深", "精深", "初", "集中", "统一", "进一步",
+    "就地", "就近", "深", "精深", "初", "集中", "统一", "进一步", "本地区", "各地区",
 })
 # Characters that cannot begin a discovered phrase (function words and particles).
 PHRASE_BREAKERS = set("的和与及或等在向对把将为以从于了是有各其该这那之并而且个"
@@ -252,6 +280,15 @@ OBJECT_VERBS: tuple[str, ...] = ("满足", "带动", "做强", "做大", "做优
                                  "振兴", "转型", "承载", "服务", "覆盖", "形成", "带领", "接续",
                                  "发行", "提供", "开发", "申请", "利用", "参加", "申报", "上市",
                                  "纳入", "列入", "依托", "享受", "适用", "争取", "获得", "入选",
-                                 "运用", "考虑")
+                                 "运用", "考虑",
+                                 # verbs of conformity, often negated (不符合|生态环境准入清单)
+                                 "符合", "属于")
 MIN_MODIFIER = 2
+# Nouns that make a compound noun with the verb before them (综合发展水平, 服务能力, 创新成效):
+# such a verb governs nothing and does not cut a name.
+NOMINAL_AFTER_VERB: tuple[str, ...] = ("水平", "能力", "质量", "成效", "绩效", "状况", "潜力",
+                                       "评价")
+# A region type followed by one of these makes a noun that names live inside (县域经济发展
+# 激励资金): the region does not stop a discovered name from reaching left.
+REGION_NOUNS: tuple[str, ...] = ("经济",)
 MAX_PHRASE = 24

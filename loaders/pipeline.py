@@ -27,7 +27,13 @@ from loaders.entities import (
     short_form_hits,
 )
 from loaders.errors import LoaderError
-from loaders.extend import extend_industries, extend_instruments, policy_suffix
+from loaders.extend import (
+    extend_industries,
+    extend_instruments,
+    join_adjacent_industries,
+    latin_abbreviation,
+    policy_suffix,
+)
 from loaders.lexicon import Lexicon
 from loaders.lists import list_items
 from loaders.matching import Hit, Matcher, matcher_for
@@ -266,7 +272,7 @@ def _body_mentions(
     text = view.text
     hits = _mentions(view, matcher, title_end)
     verb_ends = {m.end() for m in STOP_VERB_RE.finditer(text)}
-    hits = extend_industries(text, hits, verb_ends)
+    hits = join_adjacent_industries(text, extend_industries(text, hits, verb_ends))
     hits, found = extend_instruments(text, hits, matcher, lexicon.id_base, verb_ends)
     phrases, superseded = discover(text, spans, hits + [d.hit for d in found], matcher,
                                    lexicon.id_base)
@@ -278,9 +284,9 @@ def _body_mentions(
     hits = [widened.get((h.begin, h.end), h) for h in hits]
     found = [replace(d, hit=widened.get((d.hit.begin, d.hit.end), d.hit)) for d in found]
     found += listed
-    hits = policy_suffix(text, hits)
-    found = [replace(d, hit=h) for d, h in zip(found, policy_suffix(text, [d.hit for d in found]),
-                                               strict=True)]
+    hits = latin_abbreviation(text, policy_suffix(text, hits))
+    suffixed = latin_abbreviation(text, policy_suffix(text, [d.hit for d in found]))
+    found = [replace(d, hit=h) for d, h in zip(found, suffixed, strict=True)]
     return hits, found
 
 
