@@ -117,7 +117,8 @@ def test_metrics_count_requests_latency_timeouts_and_the_store(app: Any) -> None
         "policykg_store_up", "policykg_store_triples", "policykg_store_graphs",
         "policykg_store_documents", "policykg_store_bytes")}
     assert store["policykg_store_up"] == 1
-    assert store["policykg_store_documents"] == 1 and store["policykg_store_graphs"] == 3
+    # the document, the ontology, the discovered concepts and the inferred graph
+    assert store["policykg_store_documents"] == 1 and store["policykg_store_graphs"] == 4
     dump = io.BytesIO()
     app.extensions["policykg"].store.dump(dump)
     assert store["policykg_store_triples"] == len(dump.getvalue().splitlines())
