@@ -219,7 +219,7 @@ def _prepare(name: str, payload: Path | bytes) -> _Built:
         name,
         iri=document_iri(record, base),
         data=data,
-        inferred=ontology_reasoner().infer_ntriples(triples),
+        inferred=ontology_reasoner().infer_from_ntriples(data),
         triples=len(triples),
         measures=len(record.measures),
         warning=warning,
@@ -238,7 +238,7 @@ def _named(sources: Iterable[Source]) -> list[tuple[str, Path | bytes]]:
 
 
 class _Preparer:
-    """Prepared documents in input order; with workers, at most twice as many in flight as workers.
+    """Prepared documents in input order; with workers, at most :attr:`AHEAD` per worker in flight.
 
     :meth:`start` forks the workers and hands them the first documents; call it before the
     store opens a write session, so no storage engine thread is running when the process forks.
@@ -253,6 +253,12 @@ class _Preparer:
         self.pool: ProcessPoolExecutor | None = None
         self.window: collections.deque[tuple[str, Future[_Built]]] = collections.deque()
 
+    AHEAD = 24
+    """Documents in flight per worker. The writer stops taking documents for seconds at a time
+    while it bulk-loads what it gathered (``OxigraphWriter.BULK_BYTES``, some 80 documents);
+    with two per worker, the workers finished those and then waited. A prepared document
+    weighs about 0.4 MB, so the queue stays around 10 MB per worker."""
+
     def start(self) -> None:
         _init_worker(*self.setup)
         if self.workers > 1:
@@ -266,7 +272,7 @@ class _Preparer:
 
     def _fill(self) -> None:
         assert self.pool is not None
-        while len(self.window) < 2 * self.workers:
+        while len(self.window) < self.AHEAD * self.workers:
             item = next(self.items, None)
             if item is None:
                 return
