@@ -255,7 +255,7 @@ class _Preparer:
 
     AHEAD = 24
     """Documents in flight per worker. The writer stops taking documents for seconds at a time
-    while it bulk-loads what it gathered (``OxigraphWriter.BULK_BYTES``, some 80 documents);
+    while it bulk-loads what it gathered (``OxigraphWriter.BULK_BYTES``, some 170 documents);
     with two per worker, the workers finished those and then waited. A prepared document
     weighs about 0.4 MB, so the queue stays around 10 MB per worker."""
 
