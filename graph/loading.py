@@ -253,11 +253,11 @@ class _Preparer:
         self.pool: ProcessPoolExecutor | None = None
         self.window: collections.deque[tuple[str, Future[_Built]]] = collections.deque()
 
-    AHEAD = 24
+    AHEAD = 64
     """Documents in flight per worker. The writer stops taking documents for seconds at a time
     while it bulk-loads what it gathered (``OxigraphWriter.BULK_BYTES``, some 170 documents);
     with two per worker, the workers finished those and then waited. A prepared document
-    weighs about 0.4 MB, so the queue stays around 10 MB per worker."""
+    weighs about 0.4 MB, so the queue stays under 30 MB per worker."""
 
     def start(self) -> None:
         _init_worker(*self.setup)
