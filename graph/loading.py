@@ -6,8 +6,10 @@ through :func:`build_documents`, so they refuse the same bad input in the same w
 How a build runs:
 
 - Extraction, RDF building and SHACL validation are pure CPU work per document; with more than
-  one document they run in worker processes (one per core by default), at most a few documents
-  ahead of the writer, so memory stays bounded whatever the size of the corpus. Each worker
+  one document they run in worker processes (one per core by default), at most a bounded
+  number of documents ahead of the writer (``_Preparer.AHEAD`` per worker: enough to keep the
+  workers busy while the writer bulk-loads), so memory stays bounded whatever the size of the
+  corpus. Each worker
   hands back its document as N-Triples bytes, which Oxigraph loads natively.
 - Each worker also closes its document under the ontology's rules (``graph.reasoning``), so
   the inferred graph grows document by document instead of being recomputed over the store.
