@@ -428,11 +428,6 @@ class NativeValidator:
         data = ox.serialize(listed, format=ox.RdfFormat.N_TRIPLES) or b""
         return self._validate(data, len(listed), started)
 
-    def validate_ntriples(self, data: bytes, triples: int) -> ShaclReport:
-        """:meth:`validate` for a document already serialised as N-Triples (as Oxigraph writes
-        them: one triple a line), which a build has at hand anyway; ``triples`` is its size."""
-        return self._validate(data, triples, time.monotonic())
-
     def _validate(self, data: bytes, triples: int, started: float) -> ShaclReport:
         # Both texts come out of Oxigraph's serialiser (terms it checked when they were made),
         # so the parser need not check every IRI again (a third of the loading time).
