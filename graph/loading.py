@@ -6,8 +6,10 @@ through :func:`build_documents`, so they refuse the same bad input in the same w
 How a build runs:
 
 - Extraction, RDF building and SHACL validation are pure CPU work per document; with more than
-  one document they run in worker processes (one per core by default), at most a few documents
-  ahead of the writer, so memory stays bounded whatever the size of the corpus. Each worker
+  one document they run in worker processes (one per core by default), at most a bounded
+  number of documents ahead of the writer (``_Preparer.AHEAD`` per worker: enough to keep the
+  workers busy while the writer bulk-loads), so memory stays bounded whatever the size of the
+  corpus. Each worker
   hands back its document as N-Triples bytes, which Oxigraph loads natively.
 - Each worker also closes its document under the ontology's rules (``graph.reasoning``), so
   the inferred graph grows document by document instead of being recomputed over the store.
@@ -219,13 +221,15 @@ def _prepare(name: str, payload: Path | bytes) -> _Built:
     from graph.reasoning import ontology_reasoner
 
     document, described = split_discovered(record, triples)
+    data = ox.serialize(document, format=ox.RdfFormat.N_TRIPLES) or b""
+    shared = ox.serialize(described, format=ox.RdfFormat.N_TRIPLES) or b""
     return _Built(
         name,
         iri=document_iri(record, base),
-        data=ox.serialize(document, format=ox.RdfFormat.N_TRIPLES) or b"",
-        discovered=ox.serialize(described, format=ox.RdfFormat.N_TRIPLES) or b"",
+        data=data,
+        discovered=shared,
         concepts=tuple(concept.iri for concept in record.discovered),
-        inferred=ontology_reasoner().infer_ntriples(triples),
+        inferred=ontology_reasoner().infer_from_ntriples(data + shared),
         triples=len(triples),
         measures=len(record.measures),
         warning=warning,
@@ -244,7 +248,7 @@ def _named(sources: Iterable[Source]) -> list[tuple[str, Path | bytes]]:
 
 
 class _Preparer:
-    """Prepared documents in input order; with workers, at most twice as many in flight as workers.
+    """Prepared documents in input order; with workers, at most :attr:`AHEAD` per worker in flight.
 
     :meth:`start` forks the workers and hands them the first documents; call it before the
     store opens a write session, so no storage engine thread is running when the process forks.
@@ -259,6 +263,12 @@ class _Preparer:
         self.pool: ProcessPoolExecutor | None = None
         self.window: collections.deque[tuple[str, Future[_Built]]] = collections.deque()
 
+    AHEAD = 64
+    """Documents in flight per worker. The writer stops taking documents for seconds at a time
+    while it bulk-loads what it gathered (``OxigraphWriter.BULK_BYTES``, some 170 documents);
+    with two per worker, the workers finished those and then waited. A prepared document
+    weighs about 0.4 MB, so the queue stays under 30 MB per worker."""
+
     def start(self) -> None:
         _init_worker(*self.setup)
         if self.workers > 1:
@@ -272,7 +282,7 @@ class _Preparer:
 
     def _fill(self) -> None:
         assert self.pool is not None
-        while len(self.window) < 2 * self.workers:
+        while len(self.window) < self.AHEAD * self.workers:
             item = next(self.items, None)
             if item is None:
                 return
