@@ -336,22 +336,50 @@ def _write_document(writer: Any, iri: str, data: bytes) -> None:
         writer.replace_graphs({iri: triples})
 
 
-class _Inferred:
-    """Writes the inferred graph of a write session, document by document.
+class _SessionGraph:
+    """A graph derived from all documents, written whole in a write session.
 
     In a session that publishes everything at once (the embedded store) the graph is rewritten
-    in place; elsewhere it is assembled in a staging graph and moved onto the inferred graph
-    at the end with one ``MOVE``, so readers keep the old one until then.
+    in place; elsewhere it is assembled in a staging graph and moved onto its name at the end
+    with one ``MOVE``, so readers keep the old one until then.
     """
 
-    def __init__(self, writer: Any) -> None:
-        from graph.reasoning import STAGING, ontology_reasoner
+    def __init__(self, writer: Any, name: str) -> None:
+        from graph.reasoning import STAGING
 
         self.writer = writer
-        self.reasoner = ontology_reasoner()
+        self.name = name
         atomic = getattr(writer, "atomic_session", False)
-        self.target = INFERRED_GRAPH if atomic else f"{STAGING}inferred-{secrets.token_hex(6)}"
+        key = name.rstrip("/").rsplit("/", 1)[-1]
+        self.target = name if atomic else f"{STAGING}{key}-{secrets.token_hex(6)}"
         self.triples = 0
+
+    def _append(self, data: bytes) -> None:
+        if data:
+            self.writer.append_graph(self.target, data)
+            self.triples += data.count(b"\n")
+
+    def finish(self) -> None:
+        if self.target != self.name:
+            # Also when nothing was staged: MOVE then empties the target (SPARQL 1.1 Update 3.2.5).
+            self.writer.update(f"MOVE SILENT GRAPH <{self.target}> TO GRAPH <{self.name}>")
+
+    def abandon(self) -> None:
+        if self.target != self.name:
+            try:
+                self.writer.update(f"DROP SILENT GRAPH <{self.target}>")
+            except GraphError:
+                log.warning("could not remove the staging graph %s", self.target)
+
+
+class _Inferred(_SessionGraph):
+    """Writes the inferred graph of a write session, document by document."""
+
+    def __init__(self, writer: Any) -> None:
+        from graph.reasoning import ontology_reasoner
+
+        super().__init__(writer, INFERRED_GRAPH)
+        self.reasoner = ontology_reasoner()
 
     def start(self) -> None:
         from graph.reasoning import to_ntriples
@@ -360,9 +388,7 @@ class _Inferred:
         self.add(to_ntriples(self.reasoner.ontology_inferred))
 
     def add(self, data: bytes) -> None:
-        if data:
-            self.writer.append_graph(self.target, data)
-            self.triples += data.count(b"\n")
+        self._append(data)
 
     def add_stored(self, triples: Iterable[ox.Triple]) -> None:
         """The conclusions of a document already in the store (not part of this build).
@@ -372,19 +398,8 @@ class _Inferred:
         """
         self.add(self.reasoner.infer_ntriples(triples))
 
-    def finish(self) -> None:
-        if self.target != INFERRED_GRAPH:
-            self.writer.update(f"MOVE SILENT GRAPH <{self.target}> TO GRAPH <{INFERRED_GRAPH}>")
 
-    def abandon(self) -> None:
-        if self.target != INFERRED_GRAPH:
-            try:
-                self.writer.update(f"DROP SILENT GRAPH <{self.target}>")
-            except GraphError:
-                log.warning("could not remove the staging graph %s", self.target)
-
-
-class _Discovered:
+class _Discovered(_SessionGraph):
     """Writes the graph describing discovered concepts (:data:`DISCOVERED_GRAPH`) in a session.
 
     Rebuilt whole in every write session, like the inferred graph: from the documents of this
@@ -394,11 +409,7 @@ class _Discovered:
     """
 
     def __init__(self, writer: Any) -> None:
-        from graph.reasoning import STAGING
-
-        self.writer = writer
-        atomic = getattr(writer, "atomic_session", False)
-        self.target = DISCOVERED_GRAPH if atomic else f"{STAGING}discovered-{secrets.token_hex(6)}"
+        super().__init__(writer, DISCOVERED_GRAPH)
         self.previous: dict[str, list[ox.Triple]] = collections.defaultdict(list)
         self.written: set[str] = set()
 
@@ -409,8 +420,7 @@ class _Discovered:
 
     def add(self, data: bytes, concepts: Iterable[str]) -> None:
         """The description written by this build's worker for one document."""
-        if data:
-            self.writer.append_graph(self.target, data)
+        self._append(data)
         self.written.update(concepts)
 
     def add_stored(self, triples: list[ox.Triple]) -> list[ox.Triple]:
@@ -424,22 +434,9 @@ class _Discovered:
                 described.extend(self.previous.get(triple.subject.value, ()))
         fresh = [t for t in described if t.subject.value not in self.written]
         if fresh:
-            self.writer.append_graph(
-                self.target, ox.serialize(fresh, format=ox.RdfFormat.N_TRIPLES) or b""
-            )
+            self._append(ox.serialize(fresh, format=ox.RdfFormat.N_TRIPLES) or b"")
             self.written.update(t.subject.value for t in fresh)
         return described
-
-    def finish(self) -> None:
-        if self.target != DISCOVERED_GRAPH:
-            self.writer.update(f"MOVE SILENT GRAPH <{self.target}> TO GRAPH <{DISCOVERED_GRAPH}>")
-
-    def abandon(self) -> None:
-        if self.target != DISCOVERED_GRAPH:
-            try:
-                self.writer.update(f"DROP SILENT GRAPH <{self.target}>")
-            except GraphError:
-                log.warning("could not remove the staging graph %s", self.target)
 
 
 def _other_graphs(writer: Any, written: set[str]) -> list[str]:

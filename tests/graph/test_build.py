@@ -324,3 +324,16 @@ def test_dump_of_a_build_loads_back(tmp_path: Path, seed_path: Path) -> None:
     back.replace_graphs(by_graph)
     assert back.count_triples() == store.count_triples()
     assert graphs_of(back).keys() == graphs_of(store).keys()
+
+
+def test_deleting_every_finder_of_a_concept_removes_its_description(
+    small_corpus: list[Path],
+) -> None:
+    """On a store whose sessions stage derived graphs (memory:, sparql:), the description goes
+    with the last document that discovered the concept, though nothing is staged to replace it."""
+    store = open_store("memory:")
+    report = build_documents(store, small_corpus[:2], base=DEFAULT_BASE)
+    assert DISCOVERED_GRAPH in store.graph_names()
+    assert delete_documents(store, report.documents) == report.documents
+    assert DISCOVERED_GRAPH not in store.graph_names()
+    assert not store.ask("ASK { ?c <https://w3id.org/policykg/ontology#discovered> ?x }")
