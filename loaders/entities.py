@@ -163,7 +163,7 @@ def _cut_at_verbs(
 
     An industry phrase starts after the last verb before its head ("推动|产业" is a verb and its
     object, not a class); an instrument phrase after the last verb that still leaves a modifier
-    of two characters, since verbs also live inside instrument names (产业发展平台). Verbs
+    of two characters, since verbs also live inside instrument names (技术发展平台). Verbs
     used as nouns or inside a known mention (``known``) cut nothing (see :func:`verb_matches`).
     """
     shielded = bytearray(head_begin - start + 1)
@@ -219,7 +219,7 @@ def _counted_or_listed(
 
     "培育一批…中心", "建设国家物流枢纽和骨干冷链物流基地", "支持工业设计中心、制造业创新中心":
     centres and bases the state designates come in numbers or in a list of instruments; "建设
-    先进制造业基地、商贸物流中心" says what a region should become, with no tool beside it.
+    现代农业生产基地、区域航运中心" says what a region should become, with no tool beside it.
     """
     if text.endswith(_QUANTIFIERS, 0, start):
         return True
@@ -393,7 +393,7 @@ def discover(
                     continue  # 支持示范区, 鼓励保险: a verb and its object; 上下游企业融资
                 if match.group(0) in genre.HEAD_MIN_MODIFIER and not _counted_or_listed(
                         text, start, h_end, hits, out):
-                    continue  # 建设…先进制造业基地: a region's role, not a tool
+                    continue  # 建成…现代农业生产基地: a region's role, not a tool
                 inner: list[Hit] = []
                 if any(mine[start:h_end]):
                     inner = [h for h in hits if h.kind == kind and start <= h.begin < h_end]

@@ -38,7 +38,7 @@ def test_centres_and_bases_when_counted_or_listed(load: Any) -> None:
     modifier; a base or centre a region should become is no tool."""
     assert "职业技能实训基地" in _instruments(load, "支持建设一批职业技能实训基地。")
     assert "产品质量检验中心" in _instruments(load, "支持建设产品质量检验中心和中试基地。")
-    assert _instruments(load, "打造区域性商贸物流中心。") == []
+    assert _instruments(load, "打造区域性航运交易中心。") == []
 
 
 def test_a_head_inside_a_region_name_is_no_head(load: Any) -> None:
