@@ -32,6 +32,7 @@ document; if the shapes use something the compiler does not know, pySHACL runs i
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -447,6 +448,38 @@ def _other_graphs(writer: Any, written: set[str]) -> list[str]:
     return [g for g in writer.graph_names() if g not in skip and not g.startswith(STAGING)]
 
 
+@contextlib.contextmanager
+def _derived_graphs(
+    writer: Any, written: Sequence[str], *, infer: bool = True
+) -> Iterator[tuple[_Discovered, _Inferred]]:
+    """The discovered-concepts and inferred graphs of a write session.
+
+    Started on entry; the caller adds what this session's documents contribute. On a normal
+    exit both are completed with the documents already in the store (every data graph not in
+    ``written``, read when the block ends) and published; on an error both are abandoned.
+    ``infer=False`` leaves the inferred graph as it was.
+    """
+    discovered = _Discovered(writer)
+    inferred = _Inferred(writer)
+    try:
+        discovered.start()
+        if infer:
+            inferred.start()
+        yield discovered, inferred
+        for iri in _other_graphs(writer, set(written)):
+            stored = [q.triple for q in writer.quads(iri)]
+            described = discovered.add_stored(stored)
+            if infer:
+                inferred.add_stored(stored + described)
+        discovered.finish()
+        if infer:
+            inferred.finish()
+    except BaseException:
+        inferred.abandon()
+        discovered.abandon()
+        raise
+
+
 def build_documents(
     store: Store,
     sources: Sequence[Path] | Iterable[tuple[str, bytes]],
@@ -500,12 +533,7 @@ def build_documents(
     try:
         with store.writer() as writer:
             writer.replace_graphs({ONTOLOGY_GRAPH: ontology_triples()})
-            inferred = _Inferred(writer)
-            discovered = _Discovered(writer)
-            try:
-                discovered.start()
-                if infer:
-                    inferred.start()
+            with _derived_graphs(writer, report.documents, infer=infer) as (discovered, inferred):
                 for built in documents:
                     state.current = built.name
                     report.validation_seconds += built.validation_seconds
@@ -528,19 +556,7 @@ def build_documents(
                     state.done += 1
                     if progress is not None:
                         progress(state)
-                for iri in _other_graphs(writer, set(report.documents)):
-                    stored = [q.triple for q in writer.quads(iri)]
-                    described = discovered.add_stored(stored)
-                    if infer:
-                        inferred.add_stored(stored + described)
-                discovered.finish()
-                if infer:
-                    inferred.finish()
-                    report.inferred = inferred.triples
-            except BaseException:
-                inferred.abandon()
-                discovered.abandon()
-                raise
+            report.inferred = inferred.triples if infer else 0
     finally:
         documents.close()
     report.seconds = time.monotonic() - started
@@ -548,7 +564,8 @@ def build_documents(
 
 
 def delete_documents(store: Store, iris: Iterable[str]) -> list[str]:
-    """Drop document graphs and recompute the inferred graph, in one write session.
+    """Drop document graphs and recompute the graphs derived from all documents (discovered
+    concepts, inferred), in one write session.
 
     Returns:
         The IRIs that were there (and are gone now).
@@ -561,20 +578,8 @@ def delete_documents(store: Store, iris: Iterable[str]) -> list[str]:
     with store.writer() as writer:
         for iri in gone:
             writer.drop_graph(iri)
-        inferred = _Inferred(writer)
-        discovered = _Discovered(writer)
-        try:
-            discovered.start()
-            inferred.start()
-            for iri in _other_graphs(writer, set()):
-                stored = [q.triple for q in writer.quads(iri)]
-                inferred.add_stored(stored + discovered.add_stored(stored))
-            discovered.finish()
-            inferred.finish()
-        except BaseException:
-            inferred.abandon()
-            discovered.abandon()
-            raise
+        with _derived_graphs(writer, ()):
+            pass  # nothing new: the derived graphs come from the documents left
     return gone
 
 
