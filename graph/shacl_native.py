@@ -426,9 +426,6 @@ class NativeValidator:
         listed = list(triples)
         # Oxigraph parses N-Triples faster than Python can hand it quads one by one.
         data = ox.serialize(listed, format=ox.RdfFormat.N_TRIPLES) or b""
-        return self._validate(data, len(listed), started)
-
-    def _validate(self, data: bytes, triples: int, started: float) -> ShaclReport:
         # Both texts come out of Oxigraph's serialiser (terms it checked when they were made),
         # so the parser need not check every IRI again (a third of the loading time).
         store = ox.Store()
@@ -436,7 +433,7 @@ class NativeValidator:
         store.load(data + self._isa(data), format=ox.RdfFormat.N_TRIPLES, lenient=True)
         if self.focus_update:
             store.update(self.focus_update)
-        return ShaclReport.of(set(self._violations(store)), triples=triples, started=started)
+        return ShaclReport.of(set(self._violations(store)), triples=len(listed), started=started)
 
     def _isa(self, data: bytes) -> bytes:
         """``x ISA c`` for each ``x rdf:type t`` of the document and each ``t rdfs:subClassOf* c``
